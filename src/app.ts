@@ -1,0 +1,101 @@
+// Builds the HTTP server around the GraphQL server. No I/O happens until start().
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import getRawBody from 'raw-body';
+import type { Database } from './db/database.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Services } from './services.ts';
+import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AppDeps {
+  db: Database;
+  services: Services;
+  logger: Logger;
+}
+
+export interface App {
+  yoga: Yoga;
+  server: Server;
+  /** Listens and resolves with the bound address (port 0 picks a free port). */
+  start(port: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting connections and waits for open requests to finish. */
+  stop(): Promise<void>;
+}
+
+export function createApp({ db, services, logger }: AppDeps): App {
+  const yoga = createGraphQLServer(services, logger);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      try {
+        await db.ping();
+        return sendJson(res, 200, { status: 'ready', database: 'ok' });
+      } catch (error) {
+        logger.warn({ err: error }, 'readiness check failed');
+        return sendJson(res, 503, { status: 'unready', database: 'unavailable' });
+      }
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
+      // Read the body here so that an oversized one is refused with 413 before Yoga parses anything.
+      try {
+        const body = await getRawBody(req, { limit: MAX_BODY_BYTES });
+        (req as IncomingMessage & { body?: Buffer }).body = body;
+      } catch (error) {
+        const status = (error as { status?: number }).status ?? 400;
+        const message =
+          status === 413
+            ? `Request body is larger than ${MAX_BODY_BYTES} bytes`
+            : 'Could not read the request body';
+        return sendJson(
+          res,
+          status,
+          {
+            errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }],
+          },
+          true,
+        );
+      }
+    }
+    return yoga.requestListener(req, res);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error) => {
+      logger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.' }] });
+      else res.destroy();
+    });
+  });
+
+  return {
+    yoga,
+    server,
+    start: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    stop: () =>
+      new Promise((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, close = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...(close ? { connection: 'close' } : {}),
+  });
+  res.end(text);
+}

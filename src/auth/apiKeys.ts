@@ -1,0 +1,212 @@
+// API keys: creation (the key is returned once), listing, revocation, and the
+// per-request authentication, which is served from a short-lived cache.
+import { LRUCache } from 'lru-cache';
+import { forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+import { isUuid } from '../ids.ts';
+import { displayPrefix, generateKey, hashKey, isWellFormedKey } from './keyFormat.ts';
+import { isScope, type Scope } from './scopes.ts';
+
+/** Who is calling: resolved from the key on every request. */
+export interface Principal {
+  keyId: string;
+  keyName: string;
+  groupId: string;
+  groupName: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+export interface ApiKey {
+  id: string;
+  groupId: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface CreateApiKeyInput {
+  groupId: string;
+  name: string;
+  scopes: readonly Scope[];
+  expiresAt?: Date | null;
+}
+
+interface CachedKey extends ApiKey {
+  groupName: string;
+}
+
+export interface ApiKeyServiceOptions {
+  /** How long a looked-up key is trusted before it is read again (bounds revocation delay across instances). */
+  cacheTtlMs?: number;
+  /** lastUsedAt is written at most this often per key. */
+  touchIntervalMs?: number;
+  onBackgroundError?: (error: unknown) => void;
+}
+
+const KEY_FIELDS = {
+  id: true,
+  groupId: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  createdAt: true,
+  lastUsedAt: true,
+  expiresAt: true,
+  revokedAt: true,
+} as const;
+
+export class ApiKeyService {
+  private readonly cache: LRUCache<string, CachedKey>;
+  private readonly lastTouched = new Map<string, number>();
+  private readonly touchIntervalMs: number;
+  private readonly onBackgroundError: (error: unknown) => void;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: ApiKeyServiceOptions = {},
+  ) {
+    this.cache = new LRUCache({ max: 10_000, ttl: options.cacheTtlMs ?? 5_000 });
+    this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
+    this.onBackgroundError = options.onBackgroundError ?? (() => {});
+  }
+
+  /** Resolves the caller of a request; throws UNAUTHENTICATED for a missing, unknown, revoked or expired key. */
+  async authenticate(key: string | null | undefined): Promise<Principal> {
+    if (!key)
+      throw unauthenticated(
+        'Missing API key: send it as "X-API-Key: <key>" or "Authorization: Bearer <key>"',
+      );
+    if (!isWellFormedKey(key)) throw unauthenticated('Invalid API key');
+    const hash = hashKey(key);
+    let record = this.cache.get(hash);
+    if (!record) {
+      const row = await this.prisma.apiKey.findUnique({
+        where: { hash },
+        select: { ...KEY_FIELDS, group: { select: { name: true } } },
+      });
+      if (!row) throw unauthenticated('Invalid API key');
+      record = { ...toApiKey(row), groupName: row.group.name };
+      this.cache.set(hash, record);
+    }
+    const now = Date.now();
+    if (record.revokedAt && record.revokedAt.getTime() <= now)
+      throw unauthenticated('This API key has been revoked');
+    if (record.expiresAt && record.expiresAt.getTime() <= now)
+      throw unauthenticated('This API key has expired');
+    this.touch(record.id, now);
+    return {
+      keyId: record.id,
+      keyName: record.name,
+      groupId: record.groupId,
+      groupName: record.groupName,
+      scopes: new Set(record.scopes),
+    };
+  }
+
+  async create(input: CreateApiKeyInput): Promise<{ apiKey: ApiKey; key: string }> {
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 100) throw InputError.at(['name'], 'must be 1 to 100 characters');
+    if (input.scopes.length === 0) throw InputError.at(['scopes'], 'give at least one scope');
+    if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) {
+      throw InputError.at(['expiresAt'], 'must be in the future');
+    }
+    const key = generateKey();
+    const row = await this.prisma.apiKey.create({
+      data: {
+        groupId: input.groupId,
+        name,
+        prefix: displayPrefix(key),
+        hash: hashKey(key),
+        scopes: [...new Set(input.scopes)],
+        expiresAt: input.expiresAt ?? null,
+      },
+      select: KEY_FIELDS,
+    });
+    return { apiKey: toApiKey(row), key };
+  }
+
+  /** Creates a key on behalf of another key: same group, and no scope the creator lacks. */
+  createFor(
+    creator: Principal,
+    input: Omit<CreateApiKeyInput, 'groupId'>,
+  ): Promise<{ apiKey: ApiKey; key: string }> {
+    const missing = input.scopes.filter((scope) => !creator.scopes.has(scope));
+    if (missing.length > 0) throw forbidden(`A key cannot grant scopes it lacks: ${missing.join(', ')}`);
+    return this.create({ ...input, groupId: creator.groupId });
+  }
+
+  async list(groupId: string): Promise<ApiKey[]> {
+    const rows = await this.prisma.apiKey.findMany({
+      where: { groupId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: KEY_FIELDS,
+    });
+    return rows.map(toApiKey);
+  }
+
+  /**
+   * Revokes a key at once. `groupId` scopes the lookup for API callers; the CLI
+   * (an operator) passes null. Revoking twice keeps the first revocation time.
+   */
+  async revoke(id: string, groupId: string | null): Promise<ApiKey> {
+    if (!isUuid(id)) throw notFound(`No API key with id "${id}"`);
+    const existing = await this.prisma.apiKey.findFirst({
+      where: { id, ...(groupId ? { groupId } : {}) },
+      select: { ...KEY_FIELDS, hash: true },
+    });
+    if (!existing) throw notFound(`No API key with id "${id}"`);
+    const row = existing.revokedAt
+      ? existing
+      : await this.prisma.apiKey.update({
+          where: { id },
+          data: { revokedAt: new Date() },
+          select: { ...KEY_FIELDS, hash: true },
+        });
+    this.forget(row.hash);
+    return toApiKey(row);
+  }
+
+  /** Drops a key from this instance's cache (after a revocation). */
+  forget(hash: string): void {
+    this.cache.delete(hash);
+  }
+
+  private touch(keyId: string, now: number): void {
+    const last = this.lastTouched.get(keyId);
+    if (last !== undefined && now - last < this.touchIntervalMs) return;
+    this.lastTouched.set(keyId, now);
+    if (this.lastTouched.size > 100_000) this.lastTouched.clear();
+    // Fire and forget: bookkeeping must not slow down or fail the request.
+    this.prisma.apiKey
+      .updateMany({ where: { id: keyId }, data: { lastUsedAt: new Date(now) } })
+      .catch(this.onBackgroundError);
+  }
+}
+
+function toApiKey(row: {
+  id: string;
+  groupId: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}): ApiKey {
+  return {
+    id: row.id,
+    groupId: row.groupId,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes.filter(isScope),
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    expiresAt: row.expiresAt,
+    revokedAt: row.revokedAt,
+  };
+}

@@ -1,0 +1,35 @@
+// First start of an empty embedded database: create a "demo" group and a full-access
+// key, and print a ready-to-paste example, so a newcomer can try the API at once.
+import { SCOPES } from './auth/scopes.ts';
+import type { Runtime } from './runtime.ts';
+
+export async function bootstrapDemo(runtime: Runtime, publicUrl: string): Promise<string | undefined> {
+  const { db, services } = runtime;
+  if (db.kind !== 'embedded' || !(await services.groups.isEmpty())) return undefined;
+  const group = await services.groups.create('demo');
+  const { key } = await services.apiKeys.create({
+    groupId: group.id,
+    name: 'demo (full access)',
+    scopes: SCOPES,
+  });
+  const now = new Date().toISOString();
+  return [
+    '',
+    'First start: created group "demo" and this full-access API key (shown only now, keep it):',
+    '',
+    `  ${key}`,
+    '',
+    'Report a location:',
+    '',
+    `  curl -s ${publicUrl} -H 'content-type: application/json' -H 'X-API-Key: ${key}' \\`,
+    `    -d '{"query":"mutation { reportLocation(input: { deviceId: \\"phone-1\\", latitude: 52.52, longitude: 13.405, recordedAt: \\"${now}\\" }) { id cursor receivedAt } }"}'`,
+    '',
+    'Read it back:',
+    '',
+    `  curl -s ${publicUrl} -H 'content-type: application/json' -H 'X-API-Key: ${key}' \\`,
+    `    -d '{"query":"{ devices { edges { node { deviceId lastLocation { latitude longitude recordedAt } } } } }"}'`,
+    '',
+    `Or open ${publicUrl} in a browser (GraphiQL) and put the key in the X-API-Key header.`,
+    '',
+  ].join('\n');
+}

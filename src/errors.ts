@@ -1,0 +1,47 @@
+// Domain errors: what services throw for expected failures. The GraphQL layer turns
+// them into GraphQL errors with `extensions.code`; anything else is masked.
+
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+
+export interface InputIssue {
+  /** Where the bad value is, from the operation's argument: ["input", 3, "latitude"]. */
+  path: (string | number)[];
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export class InputError extends AppError {
+  constructor(readonly issues: InputIssue[]) {
+    super('BAD_USER_INPUT', describeIssues(issues));
+    this.name = 'InputError';
+  }
+
+  static at(path: (string | number)[], message: string): InputError {
+    return new InputError([{ path, message }]);
+  }
+}
+
+export function formatPath(path: (string | number)[]): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+}
+
+function describeIssues(issues: InputIssue[]): string {
+  const shown = issues.slice(0, 5).map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
+  return `Invalid input: ${shown.join('; ')}${more}`;
+}
+
+export const unauthenticated = (message: string) => new AppError('UNAUTHENTICATED', message);
+export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
+export const notFound = (message: string) => new AppError('NOT_FOUND', message);

@@ -1,0 +1,172 @@
+// Reading stored locations: history pages and the devices of a group.
+import { InputError } from '../errors.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { Location } from './types.ts';
+
+export const MAX_PAGE_SIZE = 1000;
+
+/** A keyset window as produced by Relay arguments (see resolveCursorConnection). */
+export interface PageWindow {
+  after?: string;
+  before?: string;
+  limit: number;
+  /** Read backwards from `before` (or from the end), e.g. for `last: 10`. */
+  inverted: boolean;
+}
+
+export interface HistoryFilter {
+  deviceId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+export interface Device {
+  id: string;
+  groupId: string;
+  deviceId: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  lastLocationId: string | null;
+}
+
+type LocationRow = Prisma.LocationGetPayload<object>;
+type DeviceRow = Prisma.DeviceGetPayload<object>;
+
+/** History is ordered by the device's clock (recordedAt), then by sequence. */
+export function historyCursor(location: Location): string {
+  return Buffer.from(`t:${location.recordedAt.getTime()}:${location.sequence}`).toString('base64url');
+}
+
+function parseHistoryCursor(cursor: string, argument: string): { recordedAt: Date; sequence: bigint } {
+  const match = /^t:(-?\d{1,15}):(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw InputError.at([argument], 'is not a cursor returned by this connection');
+  return { recordedAt: new Date(Number(match[1])), sequence: BigInt(match[2]!) };
+}
+
+function deviceCursor(device: Device): string {
+  return Buffer.from(`d:${device.deviceId}`).toString('base64url');
+}
+
+function parseDeviceCursor(cursor: string, argument: string): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith('d:')) throw InputError.at([argument], 'is not a cursor returned by this connection');
+  return text.slice(2);
+}
+
+export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
+      throw InputError.at([name], `must be between 0 and ${MAX_PAGE_SIZE}`);
+    }
+  }
+}
+
+export class LocationHistory {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  readonly historyCursor = historyCursor;
+  readonly deviceCursor = deviceCursor;
+
+  async locations(groupId: string, filter: HistoryFilter, window: PageWindow): Promise<Location[]> {
+    if (filter.from && filter.to && filter.from > filter.to)
+      throw InputError.at(['from'], 'must not be after `to`');
+    const keyset: Prisma.LocationWhereInput[] = [];
+    if (window.after) {
+      const c = parseHistoryCursor(window.after, 'after');
+      keyset.push({
+        OR: [
+          { recordedAt: { gt: c.recordedAt } },
+          { recordedAt: c.recordedAt, sequence: { gt: c.sequence } },
+        ],
+      });
+    }
+    if (window.before) {
+      const c = parseHistoryCursor(window.before, 'before');
+      keyset.push({
+        OR: [
+          { recordedAt: { lt: c.recordedAt } },
+          { recordedAt: c.recordedAt, sequence: { lt: c.sequence } },
+        ],
+      });
+    }
+    const direction = window.inverted ? 'desc' : 'asc';
+    const rows = await this.prisma.location.findMany({
+      where: {
+        groupId,
+        ...(filter.deviceId != null ? { deviceId: filter.deviceId } : {}),
+        recordedAt: {
+          ...(filter.from ? { gte: filter.from } : {}),
+          ...(filter.to ? { lte: filter.to } : {}),
+        },
+        AND: keyset,
+      },
+      orderBy: [{ recordedAt: direction }, { sequence: direction }],
+      take: window.limit,
+    });
+    return rows.map(fromRow);
+  }
+
+  async devices(groupId: string, window: PageWindow): Promise<Device[]> {
+    const range: Prisma.StringFilter = {};
+    if (window.after) range.gt = parseDeviceCursor(window.after, 'after');
+    if (window.before) range.lt = parseDeviceCursor(window.before, 'before');
+    const rows = await this.prisma.device.findMany({
+      where: { groupId, deviceId: range },
+      orderBy: { deviceId: window.inverted ? 'desc' : 'asc' },
+      take: window.limit,
+    });
+    return rows.map(fromDeviceRow);
+  }
+
+  async device(groupId: string, deviceId: string): Promise<Device | null> {
+    const row = await this.prisma.device.findUnique({ where: { groupId_deviceId: { groupId, deviceId } } });
+    return row ? fromDeviceRow(row) : null;
+  }
+
+  /** Devices by app id, in the order asked (null where missing); for batching per request. */
+  async devicesByIds(groupId: string, deviceIds: readonly string[]): Promise<(Device | null)[]> {
+    const rows = await this.prisma.device.findMany({ where: { groupId, deviceId: { in: [...deviceIds] } } });
+    const byId = new Map(rows.map((row) => [row.deviceId, fromDeviceRow(row)]));
+    return deviceIds.map((id) => byId.get(id) ?? null);
+  }
+
+  /** Locations by database id, in the order asked (null where missing). */
+  async locationsByIds(groupId: string, ids: readonly string[]): Promise<(Location | null)[]> {
+    const rows = await this.prisma.location.findMany({
+      where: { groupId, id: { in: ids.map((id) => BigInt(id)) } },
+    });
+    const byId = new Map(rows.map((row) => [row.id.toString(), fromRow(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+}
+
+function fromRow(row: LocationRow): Location {
+  return {
+    id: row.id.toString(),
+    groupId: row.groupId,
+    deviceId: row.deviceId,
+    sequence: row.sequence,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    accuracy: row.accuracy,
+    altitude: row.altitude,
+    speed: row.speed,
+    heading: row.heading,
+    battery: row.battery,
+    recordedAt: row.recordedAt,
+    receivedAt: row.receivedAt,
+    clientId: row.clientId,
+  };
+}
+
+function fromDeviceRow(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    groupId: row.groupId,
+    deviceId: row.deviceId,
+    createdAt: row.createdAt,
+    lastSeenAt: row.lastSeenAt,
+    lastLocationId: row.lastLocationId?.toString() ?? null,
+  };
+}

@@ -1,0 +1,51 @@
+// Starts the server: config -> database -> services -> HTTP; stops gracefully on SIGTERM/SIGINT.
+import { createApp } from './app.ts';
+import { bootstrapDemo } from './bootstrap.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DataDirInUseError } from './db/dataDirLock.ts';
+import { createLogger } from './observability/logger.ts';
+import { openRuntime } from './runtime.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const runtime = await openRuntime(config, logger);
+  const app = createApp({ db: runtime.db, services: runtime.services, logger });
+  const address = await app.start(config.port, config.host);
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost}:${address.port}/graphql`;
+  logger.info({ url, database: runtime.db.kind }, 'GoFindMe is listening');
+  const banner = await bootstrapDemo(runtime, url);
+  if (banner) process.stdout.write(`${banner}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    deadline.unref();
+    try {
+      await app.stop();
+      await runtime.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`GoFindMe failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  }
+  process.exit(1);
+});

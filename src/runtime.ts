@@ -1,0 +1,25 @@
+// Opens what both the server and the CLI need: the database (migrated) and the services.
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/database.ts';
+import { migrate } from './db/migrator.ts';
+import type { Logger } from './observability/logger.ts';
+import { createServices, type Services } from './services.ts';
+
+export interface Runtime {
+  db: Database;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const db = await openDatabase(config.database);
+  try {
+    const { applied, modified } = await migrate(db.sql);
+    if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
+    if (modified.length > 0) logger.warn({ modified }, 'applied migrations were edited after they ran');
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return { db, services: createServices(db, config, logger), close: () => db.close() };
+}

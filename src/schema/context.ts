@@ -1,0 +1,38 @@
+// What every resolver receives. Built once per request (or per subscription) at the transport edge.
+import DataLoader from 'dataloader';
+import type { Principal } from '../auth/apiKeys.ts';
+import type { Device } from '../locations/history.ts';
+import type { Location } from '../locations/types.ts';
+import type { Services } from '../services.ts';
+
+export interface Context {
+  principal: Principal;
+  services: Services;
+  loaders: Loaders;
+}
+
+export interface Loaders {
+  device: DataLoader<string, Device | null>;
+  location: DataLoader<string, Location | null>;
+}
+
+export function createContext(services: Services, principal: Principal): Context {
+  const { history } = services;
+  return {
+    principal,
+    services,
+    loaders: {
+      device: new DataLoader((ids) => history.devicesByIds(principal.groupId, ids)),
+      location: new DataLoader((ids) => history.locationsByIds(principal.groupId, ids)),
+    },
+  };
+}
+
+/** The key a request carries: `X-API-Key: <key>` or `Authorization: Bearer <key>`. */
+export function apiKeyFromHeaders(headers: Headers): string | null {
+  const direct = headers.get('x-api-key');
+  if (direct) return direct.trim();
+  const authorization = headers.get('authorization');
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return match ? match[1]! : null;
+}

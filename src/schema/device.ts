@@ -1,0 +1,50 @@
+// Device type and the device queries.
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { checkPageSize, type Device } from '../locations/history.ts';
+import { builder } from './builder.ts';
+import { LocationRef } from './location.ts';
+
+export const DeviceRef = builder.objectRef<Device>('Device');
+
+DeviceRef.implement({
+  description: 'A device of the group, created by its first report.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    deviceId: t.exposeString('deviceId', { description: 'The app’s identifier for the device.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastSeenAt: t.expose('lastSeenAt', {
+      type: 'DateTime',
+      description: 'When the server last received a report.',
+    }),
+    lastLocation: t.field({
+      type: LocationRef,
+      nullable: true,
+      description: 'The location with the latest `recordedAt`.',
+      resolve: (device, _args, { loaders }) =>
+        device.lastLocationId ? loaders.location.load(device.lastLocationId) : null,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  devices: t.connection({
+    type: DeviceRef,
+    description: 'Devices of the group, ordered by `deviceId`.',
+    authScopes: { scope: 'locations:read' },
+    resolve: (_root, args, { services, principal }) => {
+      checkPageSize(args);
+      return resolveCursorConnection<Promise<Device[]>>(
+        { args, toCursor: services.history.deviceCursor, defaultSize: 100, maxSize: 1000 },
+        (window) => services.history.devices(principal.groupId, window),
+      );
+    },
+  }),
+  device: t.field({
+    type: DeviceRef,
+    nullable: true,
+    authScopes: { scope: 'locations:read' },
+    args: { deviceId: t.arg.string({ required: true }) },
+    resolve: (_root, { deviceId }, { services, principal }) =>
+      services.history.device(principal.groupId, deviceId),
+  }),
+}));

@@ -1,0 +1,39 @@
+// Turns what resolvers throw into what clients see: domain errors keep their message
+// and get `extensions.code`; anything unexpected is logged and masked.
+import { GraphQLError } from 'graphql';
+import { AppError, formatPath, InputError } from '../errors.ts';
+
+const HTTP_STATUS: Partial<Record<AppError['code'], number>> = { UNAUTHENTICATED: 401 };
+
+export function toClientError(error: unknown, onUnexpected: (error: unknown) => void): GraphQLError {
+  const graphqlError = error instanceof GraphQLError ? error : undefined;
+  const original = graphqlError ? (graphqlError.originalError ?? graphqlError) : error;
+  if (original instanceof AppError) {
+    const status = HTTP_STATUS[original.code];
+    return new GraphQLError(original.message, {
+      nodes: graphqlError?.nodes,
+      path: graphqlError?.path,
+      extensions: {
+        code: original.code,
+        ...(original instanceof InputError
+          ? {
+              issues: original.issues.map((issue) => ({
+                field: formatPath(issue.path),
+                path: issue.path,
+                message: issue.message,
+              })),
+            }
+          : {}),
+        ...(status ? { http: { status } } : {}),
+      },
+    });
+  }
+  // Errors graphql-js raises about the document or variables are the client's and safe to show.
+  if (graphqlError && !graphqlError.originalError) return graphqlError;
+  onUnexpected(original);
+  return new GraphQLError('Unexpected error.', {
+    nodes: graphqlError?.nodes,
+    path: graphqlError?.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}

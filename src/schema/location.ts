@@ -1,0 +1,114 @@
+// Location type, reporting mutations and the history query.
+import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { checkPageSize, historyCursor } from '../locations/history.ts';
+import { encodeSequenceCursor, type Location } from '../locations/types.ts';
+import { builder } from './builder.ts';
+import { DeviceRef } from './device.ts';
+
+export const LocationRef = builder.objectRef<Location>('Location').implement({
+  description: 'A position reported by a device.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    cursor: t.string({
+      description:
+        'This location’s place in its group’s stream: pass it as `locationUpdates(after:)` to resume.',
+      resolve: (location) => encodeSequenceCursor(location.sequence),
+    }),
+    deviceId: t.exposeString('deviceId'),
+    device: t.field({
+      type: DeviceRef,
+      resolve: async (location, _args, context) => {
+        const device = await context.loaders.device.load(location.deviceId);
+        if (!device) throw new Error(`device ${location.deviceId} of location ${location.id} is missing`);
+        return device;
+      },
+    }),
+    latitude: t.exposeFloat('latitude', { description: 'WGS 84 degrees, -90 to 90.' }),
+    longitude: t.exposeFloat('longitude', { description: 'WGS 84 degrees, -180 to 180.' }),
+    accuracy: t.exposeFloat('accuracy', {
+      nullable: true,
+      description: 'Horizontal accuracy radius in metres.',
+    }),
+    altitude: t.exposeFloat('altitude', {
+      nullable: true,
+      description: 'Metres above the WGS 84 ellipsoid.',
+    }),
+    speed: t.exposeFloat('speed', { nullable: true, description: 'Metres per second.' }),
+    heading: t.exposeFloat('heading', {
+      nullable: true,
+      description: 'Degrees clockwise from true north, 0 to <360.',
+    }),
+    battery: t.exposeFloat('battery', { nullable: true, description: 'Battery level in percent, 0 to 100.' }),
+    recordedAt: t.expose('recordedAt', {
+      type: 'DateTime',
+      description: 'When the device took the fix (device clock).',
+    }),
+    receivedAt: t.expose('receivedAt', { type: 'DateTime', description: 'When the server stored it.' }),
+    clientId: t.exposeString('clientId', {
+      nullable: true,
+      description: 'The idempotency key sent with the report.',
+    }),
+  }),
+});
+
+export const LocationInputRef = builder.inputType('LocationInput', {
+  description: 'One position fix. Send `clientId` so that retries are safe.',
+  fields: (t) => ({
+    deviceId: t.string({
+      required: true,
+      description: 'Your identifier for the device: 1 to 128 printable characters.',
+    }),
+    latitude: t.float({ required: true }),
+    longitude: t.float({ required: true }),
+    accuracy: t.float(),
+    altitude: t.float(),
+    speed: t.float(),
+    heading: t.float(),
+    battery: t.float(),
+    recordedAt: t.field({ type: 'DateTime', required: true }),
+    clientId: t.string({
+      description:
+        'Idempotency key, unique per device (up to 128 characters). A retry with the same key returns the stored location and stores nothing new.',
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  reportLocation: t.field({
+    type: LocationRef,
+    description: 'Stores one location. Returns after it is committed.',
+    authScopes: { scope: 'locations:write' },
+    args: { input: t.arg({ type: LocationInputRef, required: true }) },
+    resolve: (_root, { input }, { services, principal }) =>
+      services.locations.report(principal.groupId, input),
+  }),
+  reportLocations: t.field({
+    type: [LocationRef],
+    description: 'Stores 1 to 1000 locations, all or nothing. Results are in input order.',
+    authScopes: { scope: 'locations:write' },
+    args: { input: t.arg({ type: [LocationInputRef], required: true }) },
+    resolve: (_root, { input }, { services, principal }) =>
+      services.locations.reportMany(principal.groupId, input),
+  }),
+}));
+
+builder.queryFields((t) => ({
+  locations: t.connection({
+    type: LocationRef,
+    description:
+      'Stored locations of the group, oldest first by `recordedAt` (use `last` for the newest). Up to 1000 per page.',
+    authScopes: { scope: 'locations:read' },
+    args: {
+      deviceId: t.arg.string(),
+      from: t.arg({ type: 'DateTime', description: 'Only locations recorded at or after this time.' }),
+      to: t.arg({ type: 'DateTime', description: 'Only locations recorded at or before this time.' }),
+    },
+    resolve: (_root, args, { services, principal }) => {
+      checkPageSize(args);
+      return resolveCursorConnection<Promise<Location[]>>(
+        { args, toCursor: historyCursor, defaultSize: 100, maxSize: 1000 },
+        (window) => services.history.locations(principal.groupId, args, window),
+      );
+    },
+  }),
+}));

@@ -1,0 +1,88 @@
+// The GraphQL server (Yoga) with the one context factory every transport uses.
+
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import { apiKeyFromHeaders, type Context, createContext } from '../schema/context.ts';
+import { toClientError } from '../schema/errors.ts';
+import { schema } from '../schema/index.ts';
+import type { Services } from '../services.ts';
+
+export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
+
+export function createGraphQLServer(services: Services, logger: Logger): Yoga {
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    logging: yogaLogger(logger.child({ component: 'yoga' })),
+    graphiql: {
+      title: 'GoFindMe',
+      headers: JSON.stringify({ 'X-API-Key': 'paste your gfm_ key here' }, null, 2),
+      shouldPersistHeaders: true,
+    },
+    context: async ({ request }) => {
+      const principal = await services.apiKeys.authenticate(apiKeyFromHeaders(request.headers));
+      return createContext(services, principal);
+    },
+    maskedErrors: {
+      isDev: false,
+      maskError: (error) =>
+        toClientError(error, (unexpected) =>
+          logger.error({ err: unexpected }, 'unexpected error in a GraphQL request'),
+        ),
+    },
+    plugins: [useClientErrorCodes()],
+  });
+}
+
+/** Yoga logs every error it masks; expected client errors (bad key, bad input) are debug noise. */
+function yogaLogger(logger: Logger) {
+  const isClientError = (value: unknown) => {
+    const original = value instanceof GraphQLError ? (value.originalError ?? value) : value;
+    return original instanceof AppError || (value instanceof GraphQLError && !value.originalError);
+  };
+  return {
+    debug: (...args: unknown[]) => logger.debug({ args }, 'yoga'),
+    info: (...args: unknown[]) => logger.info({ args }, 'yoga'),
+    warn: (...args: unknown[]) => logger.warn({ args }, 'yoga'),
+    error: (...args: unknown[]) => {
+      if (args.some(isClientError)) logger.debug({ err: args[0] }, 'client error');
+      else logger.error({ err: args[0] }, 'GraphQL server error');
+    },
+  };
+}
+
+/**
+ * graphql-js reports bad documents and bad variables without a code; give them the
+ * codes clients switch on (the same ones Apollo Server uses).
+ */
+function useClientErrorCodes(): Plugin {
+  const tag = (errors: readonly Error[], code: string) =>
+    errors.map((error) =>
+      !(error instanceof GraphQLError) || error.extensions.code
+        ? error
+        : new GraphQLError(error.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            extensions: { ...error.extensions, code },
+          }),
+    );
+  return {
+    onValidate:
+      () =>
+      ({ result, setResult }) => {
+        if (result.length > 0) setResult(tag(result, 'GRAPHQL_VALIDATION_FAILED'));
+      },
+    onExecute: () => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (!('errors' in result) || !result.errors || result.data !== undefined) return;
+        // No data at all: the request failed before execution, i.e. its variables did not coerce.
+        setResult({ ...result, errors: tag(result.errors, 'BAD_USER_INPUT') });
+      },
+    }),
+  };
+}
