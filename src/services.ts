@@ -22,6 +22,6 @@ export function createServices(db: Database, config: Pick<Config, 'locations'>, 
     }),
     groups: new GroupService(db.prisma),
     locations: new LocationService(new LocationWriter(db.sql), config.locations),
-    history: new LocationHistory(db.prisma),
+    history: new LocationHistory(db.prisma, db.sql),
   };
 }

@@ -5,21 +5,31 @@ import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type pg from 'pg';
 
 export interface SqlClient {
-  /** Runs one parameterised statement and returns its rows. */
-  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Runs one parameterised statement and returns its rows. A `name` makes it a
+   * prepared statement on PostgreSQL, parsed once per connection (for hot paths).
+   */
+  query<Row>(text: string, params?: readonly unknown[], name?: string): Promise<Row[]>;
   /** Runs a script of several statements without parameters. */
   exec(script: string): Promise<void>;
 }
 
 export interface Sql extends SqlClient {
-  /** Runs `work` inside one transaction on one connection; rolls back if it throws. */
-  transaction<T>(work: (tx: SqlClient) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` inside one transaction on one connection; rolls back if it throws.
+   * `first` is a statement without parameters sent together with BEGIN (one round
+   * trip instead of two); its rows are passed to `work`.
+   */
+  transaction<T>(
+    work: (tx: SqlClient, firstRows: Record<string, unknown>[]) => Promise<T>,
+    first?: string,
+  ): Promise<T>;
 }
 
 export function pgSql(pool: pg.Pool): Sql {
   const wrap = (client: pg.Pool | pg.PoolClient): SqlClient => ({
-    async query<Row>(text: string, params: readonly unknown[] = []) {
-      const result = await client.query(text, params as unknown[]);
+    async query<Row>(text: string, params: readonly unknown[] = [], name?: string) {
+      const result = await client.query({ text, values: params as unknown[], ...(name ? { name } : {}) });
       return result.rows as Row[];
     },
     async exec(script: string) {
@@ -28,12 +38,19 @@ export function pgSql(pool: pg.Pool): Sql {
   });
   return {
     ...wrap(pool),
-    async transaction(work) {
+    async transaction(work, first) {
       const client = await pool.connect();
       let broken = false;
       try {
-        await client.query('BEGIN');
-        const result = await work(wrap(client));
+        let firstRows: Record<string, unknown>[] = [];
+        if (first) {
+          // A multi-statement simple query yields one result per statement.
+          const results = (await client.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[];
+          firstRows = results[1]?.rows ?? [];
+        } else {
+          await client.query('BEGIN');
+        }
+        const result = await work(wrap(client), firstRows);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -65,6 +82,10 @@ export function pgliteSql(db: PGlite): Sql {
     ...wrap(db),
     // PGlite has one connection; its transaction() holds it exclusively, so
     // Prisma's queries (which share the instance) wait instead of interleaving.
-    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    transaction: (work, first) =>
+      db.transaction(async (tx) => {
+        const firstRows = first ? (await tx.query<Record<string, unknown>>(first)).rows : [];
+        return work(wrap(tx), firstRows);
+      }),
   };
 }

@@ -1,7 +1,9 @@
 // Reading stored locations: history pages and the devices of a group.
+
+import type { Sql } from '../db/sql.ts';
 import { InputError } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import type { Location } from './types.ts';
+import { LOCATION_COLUMNS, type Location, type LocationRow, toLocation } from './types.ts';
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -25,11 +27,9 @@ export interface Device {
   groupId: string;
   deviceId: string;
   createdAt: Date;
-  lastSeenAt: Date;
-  lastLocationId: string | null;
 }
 
-type LocationRow = Prisma.LocationGetPayload<object>;
+type PrismaLocation = Prisma.LocationGetPayload<object>;
 type DeviceRow = Prisma.DeviceGetPayload<object>;
 
 /** History is ordered by the device's clock (recordedAt), then by sequence. */
@@ -63,7 +63,10 @@ export function checkPageSize(args: { first?: number | null; last?: number | nul
 }
 
 export class LocationHistory {
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
+  ) {}
 
   readonly historyCursor = historyCursor;
   readonly deviceCursor = deviceCursor;
@@ -131,19 +134,24 @@ export class LocationHistory {
     return deviceIds.map((id) => byId.get(id) ?? null);
   }
 
-  /** Locations by database id, in the order asked (null where missing). */
-  async locationsByIds(groupId: string, ids: readonly string[]): Promise<(Location | null)[]> {
-    const rows = await this.prisma.location.findMany({
-      where: { groupId, id: { in: ids.map((id) => BigInt(id)) } },
-    });
-    const byId = new Map(rows.map((row) => [row.id.toString(), fromRow(row)]));
-    return ids.map((id) => byId.get(id) ?? null);
+  /** The newest location (by recordedAt) of each device, in the order asked; one index probe per device. */
+  async latestLocations(groupId: string, deviceIds: readonly string[]): Promise<(Location | null)[]> {
+    const rows = await this.sql.query<LocationRow>(
+      `SELECT ${LOCATION_COLUMNS('l')} FROM unnest($2::text[]) AS d(device_id)
+       CROSS JOIN LATERAL (
+         SELECT * FROM locations
+         WHERE group_id = $1::uuid AND device_id = d.device_id
+         ORDER BY recorded_at DESC, sequence DESC LIMIT 1
+       ) l`,
+      [groupId, deviceIds],
+    );
+    const byDevice = new Map(rows.map((row) => [row.device_id, toLocation(groupId, row)]));
+    return deviceIds.map((id) => byDevice.get(id) ?? null);
   }
 }
 
-function fromRow(row: LocationRow): Location {
+function fromRow(row: PrismaLocation): Location {
   return {
-    id: row.id.toString(),
     groupId: row.groupId,
     deviceId: row.deviceId,
     sequence: row.sequence,
@@ -166,7 +174,5 @@ function fromDeviceRow(row: DeviceRow): Device {
     groupId: row.groupId,
     deviceId: row.deviceId,
     createdAt: row.createdAt,
-    lastSeenAt: row.lastSeenAt,
-    lastLocationId: row.lastLocationId?.toString() ?? null,
   };
 }

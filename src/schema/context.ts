@@ -13,7 +13,8 @@ export interface Context {
 
 export interface Loaders {
   device: DataLoader<string, Device | null>;
-  location: DataLoader<string, Location | null>;
+  /** By deviceId: the device's newest location. */
+  lastLocation: DataLoader<string, Location | null>;
 }
 
 export function createContext(services: Services, principal: Principal): Context {
@@ -23,7 +24,7 @@ export function createContext(services: Services, principal: Principal): Context
     services,
     loaders: {
       device: new DataLoader((ids) => history.devicesByIds(principal.groupId, ids)),
-      location: new DataLoader((ids) => history.locationsByIds(principal.groupId, ids)),
+      lastLocation: new DataLoader((ids) => history.latestLocations(principal.groupId, ids)),
     },
   };
 }

@@ -11,17 +11,12 @@ DeviceRef.implement({
   fields: (t) => ({
     id: t.exposeID('id'),
     deviceId: t.exposeString('deviceId', { description: 'The app’s identifier for the device.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    lastSeenAt: t.expose('lastSeenAt', {
-      type: 'DateTime',
-      description: 'When the server last received a report.',
-    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the device first reported.' }),
     lastLocation: t.field({
       type: LocationRef,
       nullable: true,
       description: 'The location with the latest `recordedAt`.',
-      resolve: (device, _args, { loaders }) =>
-        device.lastLocationId ? loaders.location.load(device.lastLocationId) : null,
+      resolve: (device, _args, { loaders }) => loaders.lastLocation.load(device.deviceId),
     }),
   }),
 });

@@ -1,14 +1,14 @@
 // Location type, reporting mutations and the history query.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { checkPageSize, historyCursor } from '../locations/history.ts';
-import { encodeSequenceCursor, type Location } from '../locations/types.ts';
+import { encodeSequenceCursor, type Location, locationId } from '../locations/types.ts';
 import { builder } from './builder.ts';
 import { DeviceRef } from './device.ts';
 
 export const LocationRef = builder.objectRef<Location>('Location').implement({
   description: 'A position reported by a device.',
   fields: (t) => ({
-    id: t.exposeID('id'),
+    id: t.id({ resolve: locationId }),
     cursor: t.string({
       description:
         'This location’s place in its group’s stream: pass it as `locationUpdates(after:)` to resume.',
@@ -19,7 +19,7 @@ export const LocationRef = builder.objectRef<Location>('Location').implement({
       type: DeviceRef,
       resolve: async (location, _args, context) => {
         const device = await context.loaders.device.load(location.deviceId);
-        if (!device) throw new Error(`device ${location.deviceId} of location ${location.id} is missing`);
+        if (!device) throw new Error(`device ${location.deviceId} of a stored location is missing`);
         return device;
       },
     }),

@@ -34,6 +34,7 @@ export type ApiKey = Prisma.ApiKeyModel
 export type Device = Prisma.DeviceModel
 /**
  * Model Location
- * 
+ * Write-heavy: every index here costs on each report, so there are only the ones
+ * the reads need. The key is (group, sequence); the group is reached through the device.
  */
 export type Location = Prisma.LocationModel

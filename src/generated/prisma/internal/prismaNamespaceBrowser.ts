@@ -103,20 +103,16 @@ export const DeviceScalarFieldEnum = {
   id: 'id',
   groupId: 'groupId',
   deviceId: 'deviceId',
-  createdAt: 'createdAt',
-  lastSeenAt: 'lastSeenAt',
-  lastLocationId: 'lastLocationId',
-  lastRecordedAt: 'lastRecordedAt'
+  createdAt: 'createdAt'
 } as const
 
 export type DeviceScalarFieldEnum = (typeof DeviceScalarFieldEnum)[keyof typeof DeviceScalarFieldEnum]
 
 
 export const LocationScalarFieldEnum = {
-  id: 'id',
   groupId: 'groupId',
-  deviceId: 'deviceId',
   sequence: 'sequence',
+  deviceId: 'deviceId',
   latitude: 'latitude',
   longitude: 'longitude',
   accuracy: 'accuracy',

@@ -20,18 +20,8 @@ export type DeviceModel = runtime.Types.Result.DefaultSelection<Prisma.$DevicePa
 
 export type AggregateDevice = {
   _count: DeviceCountAggregateOutputType | null
-  _avg: DeviceAvgAggregateOutputType | null
-  _sum: DeviceSumAggregateOutputType | null
   _min: DeviceMinAggregateOutputType | null
   _max: DeviceMaxAggregateOutputType | null
-}
-
-export type DeviceAvgAggregateOutputType = {
-  lastLocationId: number | null
-}
-
-export type DeviceSumAggregateOutputType = {
-  lastLocationId: bigint | null
 }
 
 export type DeviceMinAggregateOutputType = {
@@ -39,9 +29,6 @@ export type DeviceMinAggregateOutputType = {
   groupId: string | null
   deviceId: string | null
   createdAt: Date | null
-  lastSeenAt: Date | null
-  lastLocationId: bigint | null
-  lastRecordedAt: Date | null
 }
 
 export type DeviceMaxAggregateOutputType = {
@@ -49,9 +36,6 @@ export type DeviceMaxAggregateOutputType = {
   groupId: string | null
   deviceId: string | null
   createdAt: Date | null
-  lastSeenAt: Date | null
-  lastLocationId: bigint | null
-  lastRecordedAt: Date | null
 }
 
 export type DeviceCountAggregateOutputType = {
@@ -59,29 +43,15 @@ export type DeviceCountAggregateOutputType = {
   groupId: number
   deviceId: number
   createdAt: number
-  lastSeenAt: number
-  lastLocationId: number
-  lastRecordedAt: number
   _all: number
 }
 
-
-export type DeviceAvgAggregateInputType = {
-  lastLocationId?: true
-}
-
-export type DeviceSumAggregateInputType = {
-  lastLocationId?: true
-}
 
 export type DeviceMinAggregateInputType = {
   id?: true
   groupId?: true
   deviceId?: true
   createdAt?: true
-  lastSeenAt?: true
-  lastLocationId?: true
-  lastRecordedAt?: true
 }
 
 export type DeviceMaxAggregateInputType = {
@@ -89,9 +59,6 @@ export type DeviceMaxAggregateInputType = {
   groupId?: true
   deviceId?: true
   createdAt?: true
-  lastSeenAt?: true
-  lastLocationId?: true
-  lastRecordedAt?: true
 }
 
 export type DeviceCountAggregateInputType = {
@@ -99,9 +66,6 @@ export type DeviceCountAggregateInputType = {
   groupId?: true
   deviceId?: true
   createdAt?: true
-  lastSeenAt?: true
-  lastLocationId?: true
-  lastRecordedAt?: true
   _all?: true
 }
 
@@ -143,18 +107,6 @@ export type DeviceAggregateArgs<ExtArgs extends runtime.Types.Extensions.Interna
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
-   * Select which fields to average
-  **/
-  _avg?: DeviceAvgAggregateInputType
-  /**
-   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
-   * 
-   * Select which fields to sum
-  **/
-  _sum?: DeviceSumAggregateInputType
-  /**
-   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
-   * 
    * Select which fields to find the minimum value
   **/
   _min?: DeviceMinAggregateInputType
@@ -185,8 +137,6 @@ export type DeviceGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   _count?: DeviceCountAggregateInputType | true
-  _avg?: DeviceAvgAggregateInputType
-  _sum?: DeviceSumAggregateInputType
   _min?: DeviceMinAggregateInputType
   _max?: DeviceMaxAggregateInputType
 }
@@ -196,12 +146,7 @@ export type DeviceGroupByOutputType = {
   groupId: string
   deviceId: string
   createdAt: Date
-  lastSeenAt: Date
-  lastLocationId: bigint | null
-  lastRecordedAt: Date | null
   _count: DeviceCountAggregateOutputType | null
-  _avg: DeviceAvgAggregateOutputType | null
-  _sum: DeviceSumAggregateOutputType | null
   _min: DeviceMinAggregateOutputType | null
   _max: DeviceMaxAggregateOutputType | null
 }
@@ -229,11 +174,7 @@ export type DeviceWhereInput = {
   groupId?: Prisma.UuidFilter<"Device"> | string
   deviceId?: Prisma.StringFilter<"Device"> | string
   createdAt?: Prisma.DateTimeFilter<"Device"> | Date | string
-  lastSeenAt?: Prisma.DateTimeFilter<"Device"> | Date | string
-  lastLocationId?: Prisma.BigIntNullableFilter<"Device"> | bigint | number | null
-  lastRecordedAt?: Prisma.DateTimeNullableFilter<"Device"> | Date | string | null
   group?: Prisma.XOR<Prisma.GroupScalarRelationFilter, Prisma.GroupWhereInput>
-  lastLocation?: Prisma.XOR<Prisma.LocationNullableScalarRelationFilter, Prisma.LocationWhereInput> | null
   locations?: Prisma.LocationListRelationFilter
 }
 
@@ -242,17 +183,12 @@ export type DeviceOrderByWithRelationInput = {
   groupId?: Prisma.SortOrder
   deviceId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
-  lastSeenAt?: Prisma.SortOrder
-  lastLocationId?: Prisma.SortOrderInput | Prisma.SortOrder
-  lastRecordedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   group?: Prisma.GroupOrderByWithRelationInput
-  lastLocation?: Prisma.LocationOrderByWithRelationInput
   locations?: Prisma.LocationOrderByRelationAggregateInput
 }
 
 export type DeviceWhereUniqueInput = Prisma.AtLeast<{
   id?: string
-  lastLocationId?: bigint | number
   groupId_deviceId?: Prisma.DeviceGroupIdDeviceIdCompoundUniqueInput
   AND?: Prisma.DeviceWhereInput | Prisma.DeviceWhereInput[]
   OR?: Prisma.DeviceWhereInput[]
@@ -260,26 +196,18 @@ export type DeviceWhereUniqueInput = Prisma.AtLeast<{
   groupId?: Prisma.UuidFilter<"Device"> | string
   deviceId?: Prisma.StringFilter<"Device"> | string
   createdAt?: Prisma.DateTimeFilter<"Device"> | Date | string
-  lastSeenAt?: Prisma.DateTimeFilter<"Device"> | Date | string
-  lastRecordedAt?: Prisma.DateTimeNullableFilter<"Device"> | Date | string | null
   group?: Prisma.XOR<Prisma.GroupScalarRelationFilter, Prisma.GroupWhereInput>
-  lastLocation?: Prisma.XOR<Prisma.LocationNullableScalarRelationFilter, Prisma.LocationWhereInput> | null
   locations?: Prisma.LocationListRelationFilter
-}, "id" | "lastLocationId" | "groupId_deviceId">
+}, "id" | "groupId_deviceId">
 
 export type DeviceOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   deviceId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
-  lastSeenAt?: Prisma.SortOrder
-  lastLocationId?: Prisma.SortOrderInput | Prisma.SortOrder
-  lastRecordedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.DeviceCountOrderByAggregateInput
-  _avg?: Prisma.DeviceAvgOrderByAggregateInput
   _max?: Prisma.DeviceMaxOrderByAggregateInput
   _min?: Prisma.DeviceMinOrderByAggregateInput
-  _sum?: Prisma.DeviceSumOrderByAggregateInput
 }
 
 export type DeviceScalarWhereWithAggregatesInput = {
@@ -290,19 +218,13 @@ export type DeviceScalarWhereWithAggregatesInput = {
   groupId?: Prisma.UuidWithAggregatesFilter<"Device"> | string
   deviceId?: Prisma.StringWithAggregatesFilter<"Device"> | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Device"> | Date | string
-  lastSeenAt?: Prisma.DateTimeWithAggregatesFilter<"Device"> | Date | string
-  lastLocationId?: Prisma.BigIntNullableWithAggregatesFilter<"Device"> | bigint | number | null
-  lastRecordedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Device"> | Date | string | null
 }
 
 export type DeviceCreateInput = {
   id?: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastRecordedAt?: Date | string | null
   group: Prisma.GroupCreateNestedOneWithoutDevicesInput
-  lastLocation?: Prisma.LocationCreateNestedOneWithoutLastOfDeviceInput
   locations?: Prisma.LocationCreateNestedManyWithoutDeviceInput
 }
 
@@ -311,9 +233,6 @@ export type DeviceUncheckedCreateInput = {
   groupId: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastLocationId?: bigint | number | null
-  lastRecordedAt?: Date | string | null
   locations?: Prisma.LocationUncheckedCreateNestedManyWithoutDeviceInput
 }
 
@@ -321,10 +240,7 @@ export type DeviceUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   group?: Prisma.GroupUpdateOneRequiredWithoutDevicesNestedInput
-  lastLocation?: Prisma.LocationUpdateOneWithoutLastOfDeviceNestedInput
   locations?: Prisma.LocationUpdateManyWithoutDeviceNestedInput
 }
 
@@ -333,9 +249,6 @@ export type DeviceUncheckedUpdateInput = {
   groupId?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastLocationId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   locations?: Prisma.LocationUncheckedUpdateManyWithoutDeviceNestedInput
 }
 
@@ -344,17 +257,12 @@ export type DeviceCreateManyInput = {
   groupId: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastLocationId?: bigint | number | null
-  lastRecordedAt?: Date | string | null
 }
 
 export type DeviceUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type DeviceUncheckedUpdateManyInput = {
@@ -362,9 +270,6 @@ export type DeviceUncheckedUpdateManyInput = {
   groupId?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastLocationId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type DeviceListRelationFilter = {
@@ -387,13 +292,6 @@ export type DeviceCountOrderByAggregateInput = {
   groupId?: Prisma.SortOrder
   deviceId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
-  lastSeenAt?: Prisma.SortOrder
-  lastLocationId?: Prisma.SortOrder
-  lastRecordedAt?: Prisma.SortOrder
-}
-
-export type DeviceAvgOrderByAggregateInput = {
-  lastLocationId?: Prisma.SortOrder
 }
 
 export type DeviceMaxOrderByAggregateInput = {
@@ -401,9 +299,6 @@ export type DeviceMaxOrderByAggregateInput = {
   groupId?: Prisma.SortOrder
   deviceId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
-  lastSeenAt?: Prisma.SortOrder
-  lastLocationId?: Prisma.SortOrder
-  lastRecordedAt?: Prisma.SortOrder
 }
 
 export type DeviceMinOrderByAggregateInput = {
@@ -411,23 +306,11 @@ export type DeviceMinOrderByAggregateInput = {
   groupId?: Prisma.SortOrder
   deviceId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
-  lastSeenAt?: Prisma.SortOrder
-  lastLocationId?: Prisma.SortOrder
-  lastRecordedAt?: Prisma.SortOrder
-}
-
-export type DeviceSumOrderByAggregateInput = {
-  lastLocationId?: Prisma.SortOrder
 }
 
 export type DeviceScalarRelationFilter = {
   is?: Prisma.DeviceWhereInput
   isNot?: Prisma.DeviceWhereInput
-}
-
-export type DeviceNullableScalarRelationFilter = {
-  is?: Prisma.DeviceWhereInput | null
-  isNot?: Prisma.DeviceWhereInput | null
 }
 
 export type DeviceCreateNestedManyWithoutGroupInput = {
@@ -472,29 +355,9 @@ export type DeviceUncheckedUpdateManyWithoutGroupNestedInput = {
   deleteMany?: Prisma.DeviceScalarWhereInput | Prisma.DeviceScalarWhereInput[]
 }
 
-export type NullableBigIntFieldUpdateOperationsInput = {
-  set?: bigint | number | null
-  increment?: bigint | number
-  decrement?: bigint | number
-  multiply?: bigint | number
-  divide?: bigint | number
-}
-
 export type DeviceCreateNestedOneWithoutLocationsInput = {
   create?: Prisma.XOR<Prisma.DeviceCreateWithoutLocationsInput, Prisma.DeviceUncheckedCreateWithoutLocationsInput>
   connectOrCreate?: Prisma.DeviceCreateOrConnectWithoutLocationsInput
-  connect?: Prisma.DeviceWhereUniqueInput
-}
-
-export type DeviceCreateNestedOneWithoutLastLocationInput = {
-  create?: Prisma.XOR<Prisma.DeviceCreateWithoutLastLocationInput, Prisma.DeviceUncheckedCreateWithoutLastLocationInput>
-  connectOrCreate?: Prisma.DeviceCreateOrConnectWithoutLastLocationInput
-  connect?: Prisma.DeviceWhereUniqueInput
-}
-
-export type DeviceUncheckedCreateNestedOneWithoutLastLocationInput = {
-  create?: Prisma.XOR<Prisma.DeviceCreateWithoutLastLocationInput, Prisma.DeviceUncheckedCreateWithoutLastLocationInput>
-  connectOrCreate?: Prisma.DeviceCreateOrConnectWithoutLastLocationInput
   connect?: Prisma.DeviceWhereUniqueInput
 }
 
@@ -506,33 +369,10 @@ export type DeviceUpdateOneRequiredWithoutLocationsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.DeviceUpdateToOneWithWhereWithoutLocationsInput, Prisma.DeviceUpdateWithoutLocationsInput>, Prisma.DeviceUncheckedUpdateWithoutLocationsInput>
 }
 
-export type DeviceUpdateOneWithoutLastLocationNestedInput = {
-  create?: Prisma.XOR<Prisma.DeviceCreateWithoutLastLocationInput, Prisma.DeviceUncheckedCreateWithoutLastLocationInput>
-  connectOrCreate?: Prisma.DeviceCreateOrConnectWithoutLastLocationInput
-  upsert?: Prisma.DeviceUpsertWithoutLastLocationInput
-  disconnect?: Prisma.DeviceWhereInput | boolean
-  delete?: Prisma.DeviceWhereInput | boolean
-  connect?: Prisma.DeviceWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.DeviceUpdateToOneWithWhereWithoutLastLocationInput, Prisma.DeviceUpdateWithoutLastLocationInput>, Prisma.DeviceUncheckedUpdateWithoutLastLocationInput>
-}
-
-export type DeviceUncheckedUpdateOneWithoutLastLocationNestedInput = {
-  create?: Prisma.XOR<Prisma.DeviceCreateWithoutLastLocationInput, Prisma.DeviceUncheckedCreateWithoutLastLocationInput>
-  connectOrCreate?: Prisma.DeviceCreateOrConnectWithoutLastLocationInput
-  upsert?: Prisma.DeviceUpsertWithoutLastLocationInput
-  disconnect?: Prisma.DeviceWhereInput | boolean
-  delete?: Prisma.DeviceWhereInput | boolean
-  connect?: Prisma.DeviceWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.DeviceUpdateToOneWithWhereWithoutLastLocationInput, Prisma.DeviceUpdateWithoutLastLocationInput>, Prisma.DeviceUncheckedUpdateWithoutLastLocationInput>
-}
-
 export type DeviceCreateWithoutGroupInput = {
   id?: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastRecordedAt?: Date | string | null
-  lastLocation?: Prisma.LocationCreateNestedOneWithoutLastOfDeviceInput
   locations?: Prisma.LocationCreateNestedManyWithoutDeviceInput
 }
 
@@ -540,9 +380,6 @@ export type DeviceUncheckedCreateWithoutGroupInput = {
   id?: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastLocationId?: bigint | number | null
-  lastRecordedAt?: Date | string | null
   locations?: Prisma.LocationUncheckedCreateNestedManyWithoutDeviceInput
 }
 
@@ -580,19 +417,13 @@ export type DeviceScalarWhereInput = {
   groupId?: Prisma.UuidFilter<"Device"> | string
   deviceId?: Prisma.StringFilter<"Device"> | string
   createdAt?: Prisma.DateTimeFilter<"Device"> | Date | string
-  lastSeenAt?: Prisma.DateTimeFilter<"Device"> | Date | string
-  lastLocationId?: Prisma.BigIntNullableFilter<"Device"> | bigint | number | null
-  lastRecordedAt?: Prisma.DateTimeNullableFilter<"Device"> | Date | string | null
 }
 
 export type DeviceCreateWithoutLocationsInput = {
   id?: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastRecordedAt?: Date | string | null
   group: Prisma.GroupCreateNestedOneWithoutDevicesInput
-  lastLocation?: Prisma.LocationCreateNestedOneWithoutLastOfDeviceInput
 }
 
 export type DeviceUncheckedCreateWithoutLocationsInput = {
@@ -600,39 +431,11 @@ export type DeviceUncheckedCreateWithoutLocationsInput = {
   groupId: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastLocationId?: bigint | number | null
-  lastRecordedAt?: Date | string | null
 }
 
 export type DeviceCreateOrConnectWithoutLocationsInput = {
   where: Prisma.DeviceWhereUniqueInput
   create: Prisma.XOR<Prisma.DeviceCreateWithoutLocationsInput, Prisma.DeviceUncheckedCreateWithoutLocationsInput>
-}
-
-export type DeviceCreateWithoutLastLocationInput = {
-  id?: string
-  deviceId: string
-  createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastRecordedAt?: Date | string | null
-  group: Prisma.GroupCreateNestedOneWithoutDevicesInput
-  locations?: Prisma.LocationCreateNestedManyWithoutDeviceInput
-}
-
-export type DeviceUncheckedCreateWithoutLastLocationInput = {
-  id?: string
-  groupId: string
-  deviceId: string
-  createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastRecordedAt?: Date | string | null
-  locations?: Prisma.LocationUncheckedCreateNestedManyWithoutDeviceInput
-}
-
-export type DeviceCreateOrConnectWithoutLastLocationInput = {
-  where: Prisma.DeviceWhereUniqueInput
-  create: Prisma.XOR<Prisma.DeviceCreateWithoutLastLocationInput, Prisma.DeviceUncheckedCreateWithoutLastLocationInput>
 }
 
 export type DeviceUpsertWithoutLocationsInput = {
@@ -650,10 +453,7 @@ export type DeviceUpdateWithoutLocationsInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   group?: Prisma.GroupUpdateOneRequiredWithoutDevicesNestedInput
-  lastLocation?: Prisma.LocationUpdateOneWithoutLastOfDeviceNestedInput
 }
 
 export type DeviceUncheckedUpdateWithoutLocationsInput = {
@@ -661,58 +461,18 @@ export type DeviceUncheckedUpdateWithoutLocationsInput = {
   groupId?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastLocationId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-}
-
-export type DeviceUpsertWithoutLastLocationInput = {
-  update: Prisma.XOR<Prisma.DeviceUpdateWithoutLastLocationInput, Prisma.DeviceUncheckedUpdateWithoutLastLocationInput>
-  create: Prisma.XOR<Prisma.DeviceCreateWithoutLastLocationInput, Prisma.DeviceUncheckedCreateWithoutLastLocationInput>
-  where?: Prisma.DeviceWhereInput
-}
-
-export type DeviceUpdateToOneWithWhereWithoutLastLocationInput = {
-  where?: Prisma.DeviceWhereInput
-  data: Prisma.XOR<Prisma.DeviceUpdateWithoutLastLocationInput, Prisma.DeviceUncheckedUpdateWithoutLastLocationInput>
-}
-
-export type DeviceUpdateWithoutLastLocationInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  group?: Prisma.GroupUpdateOneRequiredWithoutDevicesNestedInput
-  locations?: Prisma.LocationUpdateManyWithoutDeviceNestedInput
-}
-
-export type DeviceUncheckedUpdateWithoutLastLocationInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  groupId?: Prisma.StringFieldUpdateOperationsInput | string
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  locations?: Prisma.LocationUncheckedUpdateManyWithoutDeviceNestedInput
 }
 
 export type DeviceCreateManyGroupInput = {
   id?: string
   deviceId: string
   createdAt?: Date | string
-  lastSeenAt?: Date | string
-  lastLocationId?: bigint | number | null
-  lastRecordedAt?: Date | string | null
 }
 
 export type DeviceUpdateWithoutGroupInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
-  lastLocation?: Prisma.LocationUpdateOneWithoutLastOfDeviceNestedInput
   locations?: Prisma.LocationUpdateManyWithoutDeviceNestedInput
 }
 
@@ -720,9 +480,6 @@ export type DeviceUncheckedUpdateWithoutGroupInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastLocationId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   locations?: Prisma.LocationUncheckedUpdateManyWithoutDeviceNestedInput
 }
 
@@ -730,9 +487,6 @@ export type DeviceUncheckedUpdateManyWithoutGroupInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastSeenAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  lastLocationId?: Prisma.NullableBigIntFieldUpdateOperationsInput | bigint | number | null
-  lastRecordedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -771,11 +525,7 @@ export type DeviceSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   groupId?: boolean
   deviceId?: boolean
   createdAt?: boolean
-  lastSeenAt?: boolean
-  lastLocationId?: boolean
-  lastRecordedAt?: boolean
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
-  lastLocation?: boolean | Prisma.Device$lastLocationArgs<ExtArgs>
   locations?: boolean | Prisma.Device$locationsArgs<ExtArgs>
   _count?: boolean | Prisma.DeviceCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["device"]>
@@ -785,11 +535,7 @@ export type DeviceSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   groupId?: boolean
   deviceId?: boolean
   createdAt?: boolean
-  lastSeenAt?: boolean
-  lastLocationId?: boolean
-  lastRecordedAt?: boolean
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
-  lastLocation?: boolean | Prisma.Device$lastLocationArgs<ExtArgs>
 }, ExtArgs["result"]["device"]>
 
 export type DeviceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -797,11 +543,7 @@ export type DeviceSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   groupId?: boolean
   deviceId?: boolean
   createdAt?: boolean
-  lastSeenAt?: boolean
-  lastLocationId?: boolean
-  lastRecordedAt?: boolean
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
-  lastLocation?: boolean | Prisma.Device$lastLocationArgs<ExtArgs>
 }, ExtArgs["result"]["device"]>
 
 export type DeviceSelectScalar = {
@@ -809,32 +551,25 @@ export type DeviceSelectScalar = {
   groupId?: boolean
   deviceId?: boolean
   createdAt?: boolean
-  lastSeenAt?: boolean
-  lastLocationId?: boolean
-  lastRecordedAt?: boolean
 }
 
-export type DeviceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "groupId" | "deviceId" | "createdAt" | "lastSeenAt" | "lastLocationId" | "lastRecordedAt", ExtArgs["result"]["device"]>
+export type DeviceOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "groupId" | "deviceId" | "createdAt", ExtArgs["result"]["device"]>
 export type DeviceInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
-  lastLocation?: boolean | Prisma.Device$lastLocationArgs<ExtArgs>
   locations?: boolean | Prisma.Device$locationsArgs<ExtArgs>
   _count?: boolean | Prisma.DeviceCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type DeviceIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
-  lastLocation?: boolean | Prisma.Device$lastLocationArgs<ExtArgs>
 }
 export type DeviceIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
-  lastLocation?: boolean | Prisma.Device$lastLocationArgs<ExtArgs>
 }
 
 export type $DevicePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Device"
   objects: {
     group: Prisma.$GroupPayload<ExtArgs>
-    lastLocation: Prisma.$LocationPayload<ExtArgs> | null
     locations: Prisma.$LocationPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
@@ -844,13 +579,10 @@ export type $DevicePayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * The app's own identifier for the device.
      */
     deviceId: string
-    createdAt: Date
-    lastSeenAt: Date
     /**
-     * The location with the latest recordedAt (not the latest received: apps upload buffered fixes late).
+     * When the device first reported. Its latest location is read from the locations index.
      */
-    lastLocationId: bigint | null
-    lastRecordedAt: Date | null
+    createdAt: Date
   }, ExtArgs["result"]["device"]>
   composites: {}
 }
@@ -1246,7 +978,6 @@ readonly fields: DeviceFieldRefs;
 export interface Prisma__DeviceClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   group<T extends Prisma.GroupDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.GroupDefaultArgs<ExtArgs>>): Prisma.Prisma__GroupClient<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
-  lastLocation<T extends Prisma.Device$lastLocationArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Device$lastLocationArgs<ExtArgs>>): Prisma.Prisma__LocationClient<runtime.Types.Result.GetResult<Prisma.$LocationPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   locations<T extends Prisma.Device$locationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Device$locationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LocationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
@@ -1281,9 +1012,6 @@ export interface DeviceFieldRefs {
   readonly groupId: Prisma.FieldRef<"Device", 'String'>
   readonly deviceId: Prisma.FieldRef<"Device", 'String'>
   readonly createdAt: Prisma.FieldRef<"Device", 'DateTime'>
-  readonly lastSeenAt: Prisma.FieldRef<"Device", 'DateTime'>
-  readonly lastLocationId: Prisma.FieldRef<"Device", 'BigInt'>
-  readonly lastRecordedAt: Prisma.FieldRef<"Device", 'DateTime'>
 }
     
 
@@ -1682,25 +1410,6 @@ export type DeviceDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Intern
    * Limit how many Devices to delete.
    */
   limit?: number
-}
-
-/**
- * Device.lastLocation
- */
-export type Device$lastLocationArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the Location
-   */
-  select?: Prisma.LocationSelect<ExtArgs> | null
-  /**
-   * Omit specific fields from the Location
-   */
-  omit?: Prisma.LocationOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.LocationInclude<ExtArgs> | null
-  where?: Prisma.LocationWhereInput
 }
 
 /**

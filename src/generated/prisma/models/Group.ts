@@ -210,7 +210,6 @@ export type GroupWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Group"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
   devices?: Prisma.DeviceListRelationFilter
-  locations?: Prisma.LocationListRelationFilter
 }
 
 export type GroupOrderByWithRelationInput = {
@@ -220,7 +219,6 @@ export type GroupOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
   devices?: Prisma.DeviceOrderByRelationAggregateInput
-  locations?: Prisma.LocationOrderByRelationAggregateInput
 }
 
 export type GroupWhereUniqueInput = Prisma.AtLeast<{
@@ -233,7 +231,6 @@ export type GroupWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Group"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
   devices?: Prisma.DeviceListRelationFilter
-  locations?: Prisma.LocationListRelationFilter
 }, "id" | "name">
 
 export type GroupOrderByWithAggregationInput = {
@@ -265,7 +262,6 @@ export type GroupCreateInput = {
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
-  locations?: Prisma.LocationCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateInput = {
@@ -275,7 +271,6 @@ export type GroupUncheckedCreateInput = {
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
-  locations?: Prisma.LocationUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUpdateInput = {
@@ -285,7 +280,6 @@ export type GroupUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
-  locations?: Prisma.LocationUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateInput = {
@@ -295,7 +289,6 @@ export type GroupUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
-  locations?: Prisma.LocationUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateManyInput = {
@@ -397,27 +390,12 @@ export type GroupUpdateOneRequiredWithoutDevicesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutDevicesInput, Prisma.GroupUpdateWithoutDevicesInput>, Prisma.GroupUncheckedUpdateWithoutDevicesInput>
 }
 
-export type GroupCreateNestedOneWithoutLocationsInput = {
-  create?: Prisma.XOR<Prisma.GroupCreateWithoutLocationsInput, Prisma.GroupUncheckedCreateWithoutLocationsInput>
-  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutLocationsInput
-  connect?: Prisma.GroupWhereUniqueInput
-}
-
-export type GroupUpdateOneRequiredWithoutLocationsNestedInput = {
-  create?: Prisma.XOR<Prisma.GroupCreateWithoutLocationsInput, Prisma.GroupUncheckedCreateWithoutLocationsInput>
-  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutLocationsInput
-  upsert?: Prisma.GroupUpsertWithoutLocationsInput
-  connect?: Prisma.GroupWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutLocationsInput, Prisma.GroupUpdateWithoutLocationsInput>, Prisma.GroupUncheckedUpdateWithoutLocationsInput>
-}
-
 export type GroupCreateWithoutApiKeysInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
   createdAt?: Date | string
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
-  locations?: Prisma.LocationCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutApiKeysInput = {
@@ -426,7 +404,6 @@ export type GroupUncheckedCreateWithoutApiKeysInput = {
   lastSequence?: bigint | number
   createdAt?: Date | string
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
-  locations?: Prisma.LocationUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutApiKeysInput = {
@@ -451,7 +428,6 @@ export type GroupUpdateWithoutApiKeysInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
-  locations?: Prisma.LocationUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutApiKeysInput = {
@@ -460,7 +436,6 @@ export type GroupUncheckedUpdateWithoutApiKeysInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
-  locations?: Prisma.LocationUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateWithoutDevicesInput = {
@@ -469,7 +444,6 @@ export type GroupCreateWithoutDevicesInput = {
   lastSequence?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
-  locations?: Prisma.LocationCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutDevicesInput = {
@@ -478,7 +452,6 @@ export type GroupUncheckedCreateWithoutDevicesInput = {
   lastSequence?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
-  locations?: Prisma.LocationUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutDevicesInput = {
@@ -503,7 +476,6 @@ export type GroupUpdateWithoutDevicesInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
-  locations?: Prisma.LocationUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutDevicesInput = {
@@ -512,59 +484,6 @@ export type GroupUncheckedUpdateWithoutDevicesInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
-  locations?: Prisma.LocationUncheckedUpdateManyWithoutGroupNestedInput
-}
-
-export type GroupCreateWithoutLocationsInput = {
-  id?: string
-  name: string
-  lastSequence?: bigint | number
-  createdAt?: Date | string
-  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
-  devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
-}
-
-export type GroupUncheckedCreateWithoutLocationsInput = {
-  id?: string
-  name: string
-  lastSequence?: bigint | number
-  createdAt?: Date | string
-  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
-  devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
-}
-
-export type GroupCreateOrConnectWithoutLocationsInput = {
-  where: Prisma.GroupWhereUniqueInput
-  create: Prisma.XOR<Prisma.GroupCreateWithoutLocationsInput, Prisma.GroupUncheckedCreateWithoutLocationsInput>
-}
-
-export type GroupUpsertWithoutLocationsInput = {
-  update: Prisma.XOR<Prisma.GroupUpdateWithoutLocationsInput, Prisma.GroupUncheckedUpdateWithoutLocationsInput>
-  create: Prisma.XOR<Prisma.GroupCreateWithoutLocationsInput, Prisma.GroupUncheckedCreateWithoutLocationsInput>
-  where?: Prisma.GroupWhereInput
-}
-
-export type GroupUpdateToOneWithWhereWithoutLocationsInput = {
-  where?: Prisma.GroupWhereInput
-  data: Prisma.XOR<Prisma.GroupUpdateWithoutLocationsInput, Prisma.GroupUncheckedUpdateWithoutLocationsInput>
-}
-
-export type GroupUpdateWithoutLocationsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  name?: Prisma.StringFieldUpdateOperationsInput | string
-  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
-  devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
-}
-
-export type GroupUncheckedUpdateWithoutLocationsInput = {
-  id?: Prisma.StringFieldUpdateOperationsInput | string
-  name?: Prisma.StringFieldUpdateOperationsInput | string
-  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
-  devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 
@@ -575,13 +494,11 @@ export type GroupUncheckedUpdateWithoutLocationsInput = {
 export type GroupCountOutputType = {
   apiKeys: number
   devices: number
-  locations: number
 }
 
 export type GroupCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | GroupCountOutputTypeCountApiKeysArgs
   devices?: boolean | GroupCountOutputTypeCountDevicesArgs
-  locations?: boolean | GroupCountOutputTypeCountLocationsArgs
 }
 
 /**
@@ -608,13 +525,6 @@ export type GroupCountOutputTypeCountDevicesArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.DeviceWhereInput
 }
 
-/**
- * GroupCountOutputType without action
- */
-export type GroupCountOutputTypeCountLocationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  where?: Prisma.LocationWhereInput
-}
-
 
 export type GroupSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -623,7 +533,6 @@ export type GroupSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   createdAt?: boolean
   apiKeys?: boolean | Prisma.Group$apiKeysArgs<ExtArgs>
   devices?: boolean | Prisma.Group$devicesArgs<ExtArgs>
-  locations?: boolean | Prisma.Group$locationsArgs<ExtArgs>
   _count?: boolean | Prisma.GroupCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["group"]>
 
@@ -652,7 +561,6 @@ export type GroupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
 export type GroupInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Group$apiKeysArgs<ExtArgs>
   devices?: boolean | Prisma.Group$devicesArgs<ExtArgs>
-  locations?: boolean | Prisma.Group$locationsArgs<ExtArgs>
   _count?: boolean | Prisma.GroupCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type GroupIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -663,7 +571,6 @@ export type $GroupPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   objects: {
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
     devices: Prisma.$DevicePayload<ExtArgs>[]
-    locations: Prisma.$LocationPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1069,7 +976,6 @@ export interface Prisma__GroupClient<T, Null = never, ExtArgs extends runtime.Ty
   readonly [Symbol.toStringTag]: "PrismaPromise"
   apiKeys<T extends Prisma.Group$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   devices<T extends Prisma.Group$devicesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$devicesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DevicePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
-  locations<T extends Prisma.Group$locationsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$locationsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LocationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1541,30 +1447,6 @@ export type Group$devicesArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.DeviceScalarFieldEnum | Prisma.DeviceScalarFieldEnum[]
-}
-
-/**
- * Group.locations
- */
-export type Group$locationsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the Location
-   */
-  select?: Prisma.LocationSelect<ExtArgs> | null
-  /**
-   * Omit specific fields from the Location
-   */
-  omit?: Prisma.LocationOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.LocationInclude<ExtArgs> | null
-  where?: Prisma.LocationWhereInput
-  orderBy?: Prisma.LocationOrderByWithRelationInput | Prisma.LocationOrderByWithRelationInput[]
-  cursor?: Prisma.LocationWhereUniqueInput
-  take?: number
-  skip?: number
-  distinct?: Prisma.LocationScalarFieldEnum | Prisma.LocationScalarFieldEnum[]
 }
 
 /**

@@ -14,7 +14,8 @@ import type * as Prisma from "../internal/prismaNamespace.ts"
 
 /**
  * Model Location
- * 
+ * Write-heavy: every index here costs on each report, so there are only the ones
+ * the reads need. The key is (group, sequence); the group is reached through the device.
  */
 export type LocationModel = runtime.Types.Result.DefaultSelection<Prisma.$LocationPayload>
 
@@ -27,7 +28,6 @@ export type AggregateLocation = {
 }
 
 export type LocationAvgAggregateOutputType = {
-  id: number | null
   sequence: number | null
   latitude: number | null
   longitude: number | null
@@ -39,7 +39,6 @@ export type LocationAvgAggregateOutputType = {
 }
 
 export type LocationSumAggregateOutputType = {
-  id: bigint | null
   sequence: bigint | null
   latitude: number | null
   longitude: number | null
@@ -51,10 +50,9 @@ export type LocationSumAggregateOutputType = {
 }
 
 export type LocationMinAggregateOutputType = {
-  id: bigint | null
   groupId: string | null
-  deviceId: string | null
   sequence: bigint | null
+  deviceId: string | null
   latitude: number | null
   longitude: number | null
   accuracy: number | null
@@ -68,10 +66,9 @@ export type LocationMinAggregateOutputType = {
 }
 
 export type LocationMaxAggregateOutputType = {
-  id: bigint | null
   groupId: string | null
-  deviceId: string | null
   sequence: bigint | null
+  deviceId: string | null
   latitude: number | null
   longitude: number | null
   accuracy: number | null
@@ -85,10 +82,9 @@ export type LocationMaxAggregateOutputType = {
 }
 
 export type LocationCountAggregateOutputType = {
-  id: number
   groupId: number
-  deviceId: number
   sequence: number
+  deviceId: number
   latitude: number
   longitude: number
   accuracy: number
@@ -104,7 +100,6 @@ export type LocationCountAggregateOutputType = {
 
 
 export type LocationAvgAggregateInputType = {
-  id?: true
   sequence?: true
   latitude?: true
   longitude?: true
@@ -116,7 +111,6 @@ export type LocationAvgAggregateInputType = {
 }
 
 export type LocationSumAggregateInputType = {
-  id?: true
   sequence?: true
   latitude?: true
   longitude?: true
@@ -128,10 +122,9 @@ export type LocationSumAggregateInputType = {
 }
 
 export type LocationMinAggregateInputType = {
-  id?: true
   groupId?: true
-  deviceId?: true
   sequence?: true
+  deviceId?: true
   latitude?: true
   longitude?: true
   accuracy?: true
@@ -145,10 +138,9 @@ export type LocationMinAggregateInputType = {
 }
 
 export type LocationMaxAggregateInputType = {
-  id?: true
   groupId?: true
-  deviceId?: true
   sequence?: true
+  deviceId?: true
   latitude?: true
   longitude?: true
   accuracy?: true
@@ -162,10 +154,9 @@ export type LocationMaxAggregateInputType = {
 }
 
 export type LocationCountAggregateInputType = {
-  id?: true
   groupId?: true
-  deviceId?: true
   sequence?: true
+  deviceId?: true
   latitude?: true
   longitude?: true
   accuracy?: true
@@ -266,10 +257,9 @@ export type LocationGroupByArgs<ExtArgs extends runtime.Types.Extensions.Interna
 }
 
 export type LocationGroupByOutputType = {
-  id: bigint
   groupId: string
-  deviceId: string
   sequence: bigint
+  deviceId: string
   latitude: number
   longitude: number
   accuracy: number | null
@@ -306,10 +296,9 @@ export type LocationWhereInput = {
   AND?: Prisma.LocationWhereInput | Prisma.LocationWhereInput[]
   OR?: Prisma.LocationWhereInput[]
   NOT?: Prisma.LocationWhereInput | Prisma.LocationWhereInput[]
-  id?: Prisma.BigIntFilter<"Location"> | bigint | number
   groupId?: Prisma.UuidFilter<"Location"> | string
-  deviceId?: Prisma.StringFilter<"Location"> | string
   sequence?: Prisma.BigIntFilter<"Location"> | bigint | number
+  deviceId?: Prisma.StringFilter<"Location"> | string
   latitude?: Prisma.FloatFilter<"Location"> | number
   longitude?: Prisma.FloatFilter<"Location"> | number
   accuracy?: Prisma.FloatNullableFilter<"Location"> | number | null
@@ -320,16 +309,13 @@ export type LocationWhereInput = {
   recordedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
   receivedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
   clientId?: Prisma.StringNullableFilter<"Location"> | string | null
-  group?: Prisma.XOR<Prisma.GroupScalarRelationFilter, Prisma.GroupWhereInput>
   device?: Prisma.XOR<Prisma.DeviceScalarRelationFilter, Prisma.DeviceWhereInput>
-  lastOfDevice?: Prisma.XOR<Prisma.DeviceNullableScalarRelationFilter, Prisma.DeviceWhereInput> | null
 }
 
 export type LocationOrderByWithRelationInput = {
-  id?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
-  deviceId?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
+  deviceId?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
   accuracy?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -340,21 +326,18 @@ export type LocationOrderByWithRelationInput = {
   recordedAt?: Prisma.SortOrder
   receivedAt?: Prisma.SortOrder
   clientId?: Prisma.SortOrderInput | Prisma.SortOrder
-  group?: Prisma.GroupOrderByWithRelationInput
   device?: Prisma.DeviceOrderByWithRelationInput
-  lastOfDevice?: Prisma.DeviceOrderByWithRelationInput
 }
 
 export type LocationWhereUniqueInput = Prisma.AtLeast<{
-  id?: bigint | number
-  groupId_sequence?: Prisma.LocationGroupIdSequenceCompoundUniqueInput
   groupId_deviceId_clientId?: Prisma.LocationGroupIdDeviceIdClientIdCompoundUniqueInput
+  groupId_sequence?: Prisma.LocationGroupIdSequenceCompoundUniqueInput
   AND?: Prisma.LocationWhereInput | Prisma.LocationWhereInput[]
   OR?: Prisma.LocationWhereInput[]
   NOT?: Prisma.LocationWhereInput | Prisma.LocationWhereInput[]
   groupId?: Prisma.UuidFilter<"Location"> | string
-  deviceId?: Prisma.StringFilter<"Location"> | string
   sequence?: Prisma.BigIntFilter<"Location"> | bigint | number
+  deviceId?: Prisma.StringFilter<"Location"> | string
   latitude?: Prisma.FloatFilter<"Location"> | number
   longitude?: Prisma.FloatFilter<"Location"> | number
   accuracy?: Prisma.FloatNullableFilter<"Location"> | number | null
@@ -365,16 +348,13 @@ export type LocationWhereUniqueInput = Prisma.AtLeast<{
   recordedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
   receivedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
   clientId?: Prisma.StringNullableFilter<"Location"> | string | null
-  group?: Prisma.XOR<Prisma.GroupScalarRelationFilter, Prisma.GroupWhereInput>
   device?: Prisma.XOR<Prisma.DeviceScalarRelationFilter, Prisma.DeviceWhereInput>
-  lastOfDevice?: Prisma.XOR<Prisma.DeviceNullableScalarRelationFilter, Prisma.DeviceWhereInput> | null
-}, "id" | "groupId_sequence" | "groupId_deviceId_clientId">
+}, "groupId_sequence" | "groupId_deviceId_clientId">
 
 export type LocationOrderByWithAggregationInput = {
-  id?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
-  deviceId?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
+  deviceId?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
   accuracy?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -396,10 +376,9 @@ export type LocationScalarWhereWithAggregatesInput = {
   AND?: Prisma.LocationScalarWhereWithAggregatesInput | Prisma.LocationScalarWhereWithAggregatesInput[]
   OR?: Prisma.LocationScalarWhereWithAggregatesInput[]
   NOT?: Prisma.LocationScalarWhereWithAggregatesInput | Prisma.LocationScalarWhereWithAggregatesInput[]
-  id?: Prisma.BigIntWithAggregatesFilter<"Location"> | bigint | number
   groupId?: Prisma.UuidWithAggregatesFilter<"Location"> | string
-  deviceId?: Prisma.StringWithAggregatesFilter<"Location"> | string
   sequence?: Prisma.BigIntWithAggregatesFilter<"Location"> | bigint | number
+  deviceId?: Prisma.StringWithAggregatesFilter<"Location"> | string
   latitude?: Prisma.FloatWithAggregatesFilter<"Location"> | number
   longitude?: Prisma.FloatWithAggregatesFilter<"Location"> | number
   accuracy?: Prisma.FloatNullableWithAggregatesFilter<"Location"> | number | null
@@ -413,7 +392,6 @@ export type LocationScalarWhereWithAggregatesInput = {
 }
 
 export type LocationCreateInput = {
-  id?: bigint | number
   sequence: bigint | number
   latitude: number
   longitude: number
@@ -425,16 +403,13 @@ export type LocationCreateInput = {
   recordedAt: Date | string
   receivedAt?: Date | string
   clientId?: string | null
-  group: Prisma.GroupCreateNestedOneWithoutLocationsInput
   device: Prisma.DeviceCreateNestedOneWithoutLocationsInput
-  lastOfDevice?: Prisma.DeviceCreateNestedOneWithoutLastLocationInput
 }
 
 export type LocationUncheckedCreateInput = {
-  id?: bigint | number
   groupId: string
-  deviceId: string
   sequence: bigint | number
+  deviceId: string
   latitude: number
   longitude: number
   accuracy?: number | null
@@ -445,11 +420,9 @@ export type LocationUncheckedCreateInput = {
   recordedAt: Date | string
   receivedAt?: Date | string
   clientId?: string | null
-  lastOfDevice?: Prisma.DeviceUncheckedCreateNestedOneWithoutLastLocationInput
 }
 
 export type LocationUpdateInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
@@ -461,16 +434,13 @@ export type LocationUpdateInput = {
   recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  group?: Prisma.GroupUpdateOneRequiredWithoutLocationsNestedInput
   device?: Prisma.DeviceUpdateOneRequiredWithoutLocationsNestedInput
-  lastOfDevice?: Prisma.DeviceUpdateOneWithoutLastLocationNestedInput
 }
 
 export type LocationUncheckedUpdateInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   groupId?: Prisma.StringFieldUpdateOperationsInput | string
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
   accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
@@ -481,14 +451,12 @@ export type LocationUncheckedUpdateInput = {
   recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  lastOfDevice?: Prisma.DeviceUncheckedUpdateOneWithoutLastLocationNestedInput
 }
 
 export type LocationCreateManyInput = {
-  id?: bigint | number
   groupId: string
-  deviceId: string
   sequence: bigint | number
+  deviceId: string
   latitude: number
   longitude: number
   accuracy?: number | null
@@ -502,7 +470,6 @@ export type LocationCreateManyInput = {
 }
 
 export type LocationUpdateManyMutationInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
@@ -517,10 +484,9 @@ export type LocationUpdateManyMutationInput = {
 }
 
 export type LocationUncheckedUpdateManyInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   groupId?: Prisma.StringFieldUpdateOperationsInput | string
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
   accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
@@ -543,9 +509,10 @@ export type LocationOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type LocationNullableScalarRelationFilter = {
-  is?: Prisma.LocationWhereInput | null
-  isNot?: Prisma.LocationWhereInput | null
+export type LocationGroupIdDeviceIdClientIdCompoundUniqueInput = {
+  groupId: string
+  deviceId: string
+  clientId: string
 }
 
 export type LocationGroupIdSequenceCompoundUniqueInput = {
@@ -553,17 +520,10 @@ export type LocationGroupIdSequenceCompoundUniqueInput = {
   sequence: bigint | number
 }
 
-export type LocationGroupIdDeviceIdClientIdCompoundUniqueInput = {
-  groupId: string
-  deviceId: string
-  clientId: string
-}
-
 export type LocationCountOrderByAggregateInput = {
-  id?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
-  deviceId?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
+  deviceId?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
   accuracy?: Prisma.SortOrder
@@ -577,7 +537,6 @@ export type LocationCountOrderByAggregateInput = {
 }
 
 export type LocationAvgOrderByAggregateInput = {
-  id?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
@@ -589,10 +548,9 @@ export type LocationAvgOrderByAggregateInput = {
 }
 
 export type LocationMaxOrderByAggregateInput = {
-  id?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
-  deviceId?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
+  deviceId?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
   accuracy?: Prisma.SortOrder
@@ -606,10 +564,9 @@ export type LocationMaxOrderByAggregateInput = {
 }
 
 export type LocationMinOrderByAggregateInput = {
-  id?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
-  deviceId?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
+  deviceId?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
   accuracy?: Prisma.SortOrder
@@ -623,7 +580,6 @@ export type LocationMinOrderByAggregateInput = {
 }
 
 export type LocationSumOrderByAggregateInput = {
-  id?: Prisma.SortOrder
   sequence?: Prisma.SortOrder
   latitude?: Prisma.SortOrder
   longitude?: Prisma.SortOrder
@@ -632,54 +588,6 @@ export type LocationSumOrderByAggregateInput = {
   speed?: Prisma.SortOrder
   heading?: Prisma.SortOrder
   battery?: Prisma.SortOrder
-}
-
-export type LocationCreateNestedManyWithoutGroupInput = {
-  create?: Prisma.XOR<Prisma.LocationCreateWithoutGroupInput, Prisma.LocationUncheckedCreateWithoutGroupInput> | Prisma.LocationCreateWithoutGroupInput[] | Prisma.LocationUncheckedCreateWithoutGroupInput[]
-  connectOrCreate?: Prisma.LocationCreateOrConnectWithoutGroupInput | Prisma.LocationCreateOrConnectWithoutGroupInput[]
-  createMany?: Prisma.LocationCreateManyGroupInputEnvelope
-  connect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-}
-
-export type LocationUncheckedCreateNestedManyWithoutGroupInput = {
-  create?: Prisma.XOR<Prisma.LocationCreateWithoutGroupInput, Prisma.LocationUncheckedCreateWithoutGroupInput> | Prisma.LocationCreateWithoutGroupInput[] | Prisma.LocationUncheckedCreateWithoutGroupInput[]
-  connectOrCreate?: Prisma.LocationCreateOrConnectWithoutGroupInput | Prisma.LocationCreateOrConnectWithoutGroupInput[]
-  createMany?: Prisma.LocationCreateManyGroupInputEnvelope
-  connect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-}
-
-export type LocationUpdateManyWithoutGroupNestedInput = {
-  create?: Prisma.XOR<Prisma.LocationCreateWithoutGroupInput, Prisma.LocationUncheckedCreateWithoutGroupInput> | Prisma.LocationCreateWithoutGroupInput[] | Prisma.LocationUncheckedCreateWithoutGroupInput[]
-  connectOrCreate?: Prisma.LocationCreateOrConnectWithoutGroupInput | Prisma.LocationCreateOrConnectWithoutGroupInput[]
-  upsert?: Prisma.LocationUpsertWithWhereUniqueWithoutGroupInput | Prisma.LocationUpsertWithWhereUniqueWithoutGroupInput[]
-  createMany?: Prisma.LocationCreateManyGroupInputEnvelope
-  set?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  disconnect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  delete?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  connect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  update?: Prisma.LocationUpdateWithWhereUniqueWithoutGroupInput | Prisma.LocationUpdateWithWhereUniqueWithoutGroupInput[]
-  updateMany?: Prisma.LocationUpdateManyWithWhereWithoutGroupInput | Prisma.LocationUpdateManyWithWhereWithoutGroupInput[]
-  deleteMany?: Prisma.LocationScalarWhereInput | Prisma.LocationScalarWhereInput[]
-}
-
-export type LocationUncheckedUpdateManyWithoutGroupNestedInput = {
-  create?: Prisma.XOR<Prisma.LocationCreateWithoutGroupInput, Prisma.LocationUncheckedCreateWithoutGroupInput> | Prisma.LocationCreateWithoutGroupInput[] | Prisma.LocationUncheckedCreateWithoutGroupInput[]
-  connectOrCreate?: Prisma.LocationCreateOrConnectWithoutGroupInput | Prisma.LocationCreateOrConnectWithoutGroupInput[]
-  upsert?: Prisma.LocationUpsertWithWhereUniqueWithoutGroupInput | Prisma.LocationUpsertWithWhereUniqueWithoutGroupInput[]
-  createMany?: Prisma.LocationCreateManyGroupInputEnvelope
-  set?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  disconnect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  delete?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  connect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-  update?: Prisma.LocationUpdateWithWhereUniqueWithoutGroupInput | Prisma.LocationUpdateWithWhereUniqueWithoutGroupInput[]
-  updateMany?: Prisma.LocationUpdateManyWithWhereWithoutGroupInput | Prisma.LocationUpdateManyWithWhereWithoutGroupInput[]
-  deleteMany?: Prisma.LocationScalarWhereInput | Prisma.LocationScalarWhereInput[]
-}
-
-export type LocationCreateNestedOneWithoutLastOfDeviceInput = {
-  create?: Prisma.XOR<Prisma.LocationCreateWithoutLastOfDeviceInput, Prisma.LocationUncheckedCreateWithoutLastOfDeviceInput>
-  connectOrCreate?: Prisma.LocationCreateOrConnectWithoutLastOfDeviceInput
-  connect?: Prisma.LocationWhereUniqueInput
 }
 
 export type LocationCreateNestedManyWithoutDeviceInput = {
@@ -694,16 +602,6 @@ export type LocationUncheckedCreateNestedManyWithoutDeviceInput = {
   connectOrCreate?: Prisma.LocationCreateOrConnectWithoutDeviceInput | Prisma.LocationCreateOrConnectWithoutDeviceInput[]
   createMany?: Prisma.LocationCreateManyDeviceInputEnvelope
   connect?: Prisma.LocationWhereUniqueInput | Prisma.LocationWhereUniqueInput[]
-}
-
-export type LocationUpdateOneWithoutLastOfDeviceNestedInput = {
-  create?: Prisma.XOR<Prisma.LocationCreateWithoutLastOfDeviceInput, Prisma.LocationUncheckedCreateWithoutLastOfDeviceInput>
-  connectOrCreate?: Prisma.LocationCreateOrConnectWithoutLastOfDeviceInput
-  upsert?: Prisma.LocationUpsertWithoutLastOfDeviceInput
-  disconnect?: Prisma.LocationWhereInput | boolean
-  delete?: Prisma.LocationWhereInput | boolean
-  connect?: Prisma.LocationWhereUniqueInput
-  update?: Prisma.XOR<Prisma.XOR<Prisma.LocationUpdateToOneWithWhereWithoutLastOfDeviceInput, Prisma.LocationUpdateWithoutLastOfDeviceInput>, Prisma.LocationUncheckedUpdateWithoutLastOfDeviceInput>
 }
 
 export type LocationUpdateManyWithoutDeviceNestedInput = {
@@ -754,127 +652,7 @@ export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
 }
 
-export type LocationCreateWithoutGroupInput = {
-  id?: bigint | number
-  sequence: bigint | number
-  latitude: number
-  longitude: number
-  accuracy?: number | null
-  altitude?: number | null
-  speed?: number | null
-  heading?: number | null
-  battery?: number | null
-  recordedAt: Date | string
-  receivedAt?: Date | string
-  clientId?: string | null
-  device: Prisma.DeviceCreateNestedOneWithoutLocationsInput
-  lastOfDevice?: Prisma.DeviceCreateNestedOneWithoutLastLocationInput
-}
-
-export type LocationUncheckedCreateWithoutGroupInput = {
-  id?: bigint | number
-  deviceId: string
-  sequence: bigint | number
-  latitude: number
-  longitude: number
-  accuracy?: number | null
-  altitude?: number | null
-  speed?: number | null
-  heading?: number | null
-  battery?: number | null
-  recordedAt: Date | string
-  receivedAt?: Date | string
-  clientId?: string | null
-  lastOfDevice?: Prisma.DeviceUncheckedCreateNestedOneWithoutLastLocationInput
-}
-
-export type LocationCreateOrConnectWithoutGroupInput = {
-  where: Prisma.LocationWhereUniqueInput
-  create: Prisma.XOR<Prisma.LocationCreateWithoutGroupInput, Prisma.LocationUncheckedCreateWithoutGroupInput>
-}
-
-export type LocationCreateManyGroupInputEnvelope = {
-  data: Prisma.LocationCreateManyGroupInput | Prisma.LocationCreateManyGroupInput[]
-  skipDuplicates?: boolean
-}
-
-export type LocationUpsertWithWhereUniqueWithoutGroupInput = {
-  where: Prisma.LocationWhereUniqueInput
-  update: Prisma.XOR<Prisma.LocationUpdateWithoutGroupInput, Prisma.LocationUncheckedUpdateWithoutGroupInput>
-  create: Prisma.XOR<Prisma.LocationCreateWithoutGroupInput, Prisma.LocationUncheckedCreateWithoutGroupInput>
-}
-
-export type LocationUpdateWithWhereUniqueWithoutGroupInput = {
-  where: Prisma.LocationWhereUniqueInput
-  data: Prisma.XOR<Prisma.LocationUpdateWithoutGroupInput, Prisma.LocationUncheckedUpdateWithoutGroupInput>
-}
-
-export type LocationUpdateManyWithWhereWithoutGroupInput = {
-  where: Prisma.LocationScalarWhereInput
-  data: Prisma.XOR<Prisma.LocationUpdateManyMutationInput, Prisma.LocationUncheckedUpdateManyWithoutGroupInput>
-}
-
-export type LocationScalarWhereInput = {
-  AND?: Prisma.LocationScalarWhereInput | Prisma.LocationScalarWhereInput[]
-  OR?: Prisma.LocationScalarWhereInput[]
-  NOT?: Prisma.LocationScalarWhereInput | Prisma.LocationScalarWhereInput[]
-  id?: Prisma.BigIntFilter<"Location"> | bigint | number
-  groupId?: Prisma.UuidFilter<"Location"> | string
-  deviceId?: Prisma.StringFilter<"Location"> | string
-  sequence?: Prisma.BigIntFilter<"Location"> | bigint | number
-  latitude?: Prisma.FloatFilter<"Location"> | number
-  longitude?: Prisma.FloatFilter<"Location"> | number
-  accuracy?: Prisma.FloatNullableFilter<"Location"> | number | null
-  altitude?: Prisma.FloatNullableFilter<"Location"> | number | null
-  speed?: Prisma.FloatNullableFilter<"Location"> | number | null
-  heading?: Prisma.FloatNullableFilter<"Location"> | number | null
-  battery?: Prisma.FloatNullableFilter<"Location"> | number | null
-  recordedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
-  receivedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
-  clientId?: Prisma.StringNullableFilter<"Location"> | string | null
-}
-
-export type LocationCreateWithoutLastOfDeviceInput = {
-  id?: bigint | number
-  sequence: bigint | number
-  latitude: number
-  longitude: number
-  accuracy?: number | null
-  altitude?: number | null
-  speed?: number | null
-  heading?: number | null
-  battery?: number | null
-  recordedAt: Date | string
-  receivedAt?: Date | string
-  clientId?: string | null
-  group: Prisma.GroupCreateNestedOneWithoutLocationsInput
-  device: Prisma.DeviceCreateNestedOneWithoutLocationsInput
-}
-
-export type LocationUncheckedCreateWithoutLastOfDeviceInput = {
-  id?: bigint | number
-  groupId: string
-  deviceId: string
-  sequence: bigint | number
-  latitude: number
-  longitude: number
-  accuracy?: number | null
-  altitude?: number | null
-  speed?: number | null
-  heading?: number | null
-  battery?: number | null
-  recordedAt: Date | string
-  receivedAt?: Date | string
-  clientId?: string | null
-}
-
-export type LocationCreateOrConnectWithoutLastOfDeviceInput = {
-  where: Prisma.LocationWhereUniqueInput
-  create: Prisma.XOR<Prisma.LocationCreateWithoutLastOfDeviceInput, Prisma.LocationUncheckedCreateWithoutLastOfDeviceInput>
-}
-
 export type LocationCreateWithoutDeviceInput = {
-  id?: bigint | number
   sequence: bigint | number
   latitude: number
   longitude: number
@@ -886,12 +664,9 @@ export type LocationCreateWithoutDeviceInput = {
   recordedAt: Date | string
   receivedAt?: Date | string
   clientId?: string | null
-  group: Prisma.GroupCreateNestedOneWithoutLocationsInput
-  lastOfDevice?: Prisma.DeviceCreateNestedOneWithoutLastLocationInput
 }
 
 export type LocationUncheckedCreateWithoutDeviceInput = {
-  id?: bigint | number
   sequence: bigint | number
   latitude: number
   longitude: number
@@ -903,7 +678,6 @@ export type LocationUncheckedCreateWithoutDeviceInput = {
   recordedAt: Date | string
   receivedAt?: Date | string
   clientId?: string | null
-  lastOfDevice?: Prisma.DeviceUncheckedCreateNestedOneWithoutLastLocationInput
 }
 
 export type LocationCreateOrConnectWithoutDeviceInput = {
@@ -914,51 +688,6 @@ export type LocationCreateOrConnectWithoutDeviceInput = {
 export type LocationCreateManyDeviceInputEnvelope = {
   data: Prisma.LocationCreateManyDeviceInput | Prisma.LocationCreateManyDeviceInput[]
   skipDuplicates?: boolean
-}
-
-export type LocationUpsertWithoutLastOfDeviceInput = {
-  update: Prisma.XOR<Prisma.LocationUpdateWithoutLastOfDeviceInput, Prisma.LocationUncheckedUpdateWithoutLastOfDeviceInput>
-  create: Prisma.XOR<Prisma.LocationCreateWithoutLastOfDeviceInput, Prisma.LocationUncheckedCreateWithoutLastOfDeviceInput>
-  where?: Prisma.LocationWhereInput
-}
-
-export type LocationUpdateToOneWithWhereWithoutLastOfDeviceInput = {
-  where?: Prisma.LocationWhereInput
-  data: Prisma.XOR<Prisma.LocationUpdateWithoutLastOfDeviceInput, Prisma.LocationUncheckedUpdateWithoutLastOfDeviceInput>
-}
-
-export type LocationUpdateWithoutLastOfDeviceInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  latitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  longitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  altitude?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  speed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  heading?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  battery?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  group?: Prisma.GroupUpdateOneRequiredWithoutLocationsNestedInput
-  device?: Prisma.DeviceUpdateOneRequiredWithoutLocationsNestedInput
-}
-
-export type LocationUncheckedUpdateWithoutLastOfDeviceInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  groupId?: Prisma.StringFieldUpdateOperationsInput | string
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
-  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  latitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  longitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  altitude?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  speed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  heading?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  battery?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type LocationUpsertWithWhereUniqueWithoutDeviceInput = {
@@ -977,74 +706,26 @@ export type LocationUpdateManyWithWhereWithoutDeviceInput = {
   data: Prisma.XOR<Prisma.LocationUpdateManyMutationInput, Prisma.LocationUncheckedUpdateManyWithoutDeviceInput>
 }
 
-export type LocationCreateManyGroupInput = {
-  id?: bigint | number
-  deviceId: string
-  sequence: bigint | number
-  latitude: number
-  longitude: number
-  accuracy?: number | null
-  altitude?: number | null
-  speed?: number | null
-  heading?: number | null
-  battery?: number | null
-  recordedAt: Date | string
-  receivedAt?: Date | string
-  clientId?: string | null
-}
-
-export type LocationUpdateWithoutGroupInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  latitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  longitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  altitude?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  speed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  heading?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  battery?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  device?: Prisma.DeviceUpdateOneRequiredWithoutLocationsNestedInput
-  lastOfDevice?: Prisma.DeviceUpdateOneWithoutLastLocationNestedInput
-}
-
-export type LocationUncheckedUpdateWithoutGroupInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
-  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  latitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  longitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  altitude?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  speed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  heading?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  battery?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  lastOfDevice?: Prisma.DeviceUncheckedUpdateOneWithoutLastLocationNestedInput
-}
-
-export type LocationUncheckedUpdateManyWithoutGroupInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  deviceId?: Prisma.StringFieldUpdateOperationsInput | string
-  sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
-  latitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  longitude?: Prisma.FloatFieldUpdateOperationsInput | number
-  accuracy?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  altitude?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  speed?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  heading?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  battery?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
-  recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
-  clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+export type LocationScalarWhereInput = {
+  AND?: Prisma.LocationScalarWhereInput | Prisma.LocationScalarWhereInput[]
+  OR?: Prisma.LocationScalarWhereInput[]
+  NOT?: Prisma.LocationScalarWhereInput | Prisma.LocationScalarWhereInput[]
+  groupId?: Prisma.UuidFilter<"Location"> | string
+  sequence?: Prisma.BigIntFilter<"Location"> | bigint | number
+  deviceId?: Prisma.StringFilter<"Location"> | string
+  latitude?: Prisma.FloatFilter<"Location"> | number
+  longitude?: Prisma.FloatFilter<"Location"> | number
+  accuracy?: Prisma.FloatNullableFilter<"Location"> | number | null
+  altitude?: Prisma.FloatNullableFilter<"Location"> | number | null
+  speed?: Prisma.FloatNullableFilter<"Location"> | number | null
+  heading?: Prisma.FloatNullableFilter<"Location"> | number | null
+  battery?: Prisma.FloatNullableFilter<"Location"> | number | null
+  recordedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
+  receivedAt?: Prisma.DateTimeFilter<"Location"> | Date | string
+  clientId?: Prisma.StringNullableFilter<"Location"> | string | null
 }
 
 export type LocationCreateManyDeviceInput = {
-  id?: bigint | number
   sequence: bigint | number
   latitude: number
   longitude: number
@@ -1059,7 +740,6 @@ export type LocationCreateManyDeviceInput = {
 }
 
 export type LocationUpdateWithoutDeviceInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
@@ -1071,12 +751,9 @@ export type LocationUpdateWithoutDeviceInput = {
   recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  group?: Prisma.GroupUpdateOneRequiredWithoutLocationsNestedInput
-  lastOfDevice?: Prisma.DeviceUpdateOneWithoutLastLocationNestedInput
 }
 
 export type LocationUncheckedUpdateWithoutDeviceInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
@@ -1088,11 +765,9 @@ export type LocationUncheckedUpdateWithoutDeviceInput = {
   recordedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   receivedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   clientId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
-  lastOfDevice?: Prisma.DeviceUncheckedUpdateOneWithoutLastLocationNestedInput
 }
 
 export type LocationUncheckedUpdateManyWithoutDeviceInput = {
-  id?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   sequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   latitude?: Prisma.FloatFieldUpdateOperationsInput | number
   longitude?: Prisma.FloatFieldUpdateOperationsInput | number
@@ -1109,10 +784,9 @@ export type LocationUncheckedUpdateManyWithoutDeviceInput = {
 
 
 export type LocationSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
-  id?: boolean
   groupId?: boolean
-  deviceId?: boolean
   sequence?: boolean
+  deviceId?: boolean
   latitude?: boolean
   longitude?: boolean
   accuracy?: boolean
@@ -1123,16 +797,13 @@ export type LocationSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   recordedAt?: boolean
   receivedAt?: boolean
   clientId?: boolean
-  group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   device?: boolean | Prisma.DeviceDefaultArgs<ExtArgs>
-  lastOfDevice?: boolean | Prisma.Location$lastOfDeviceArgs<ExtArgs>
 }, ExtArgs["result"]["location"]>
 
 export type LocationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
-  id?: boolean
   groupId?: boolean
-  deviceId?: boolean
   sequence?: boolean
+  deviceId?: boolean
   latitude?: boolean
   longitude?: boolean
   accuracy?: boolean
@@ -1143,15 +814,13 @@ export type LocationSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   recordedAt?: boolean
   receivedAt?: boolean
   clientId?: boolean
-  group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   device?: boolean | Prisma.DeviceDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["location"]>
 
 export type LocationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
-  id?: boolean
   groupId?: boolean
-  deviceId?: boolean
   sequence?: boolean
+  deviceId?: boolean
   latitude?: boolean
   longitude?: boolean
   accuracy?: boolean
@@ -1162,15 +831,13 @@ export type LocationSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   recordedAt?: boolean
   receivedAt?: boolean
   clientId?: boolean
-  group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   device?: boolean | Prisma.DeviceDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["location"]>
 
 export type LocationSelectScalar = {
-  id?: boolean
   groupId?: boolean
-  deviceId?: boolean
   sequence?: boolean
+  deviceId?: boolean
   latitude?: boolean
   longitude?: boolean
   accuracy?: boolean
@@ -1183,36 +850,29 @@ export type LocationSelectScalar = {
   clientId?: boolean
 }
 
-export type LocationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "groupId" | "deviceId" | "sequence" | "latitude" | "longitude" | "accuracy" | "altitude" | "speed" | "heading" | "battery" | "recordedAt" | "receivedAt" | "clientId", ExtArgs["result"]["location"]>
+export type LocationOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"groupId" | "sequence" | "deviceId" | "latitude" | "longitude" | "accuracy" | "altitude" | "speed" | "heading" | "battery" | "recordedAt" | "receivedAt" | "clientId", ExtArgs["result"]["location"]>
 export type LocationInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   device?: boolean | Prisma.DeviceDefaultArgs<ExtArgs>
-  lastOfDevice?: boolean | Prisma.Location$lastOfDeviceArgs<ExtArgs>
 }
 export type LocationIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   device?: boolean | Prisma.DeviceDefaultArgs<ExtArgs>
 }
 export type LocationIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   device?: boolean | Prisma.DeviceDefaultArgs<ExtArgs>
 }
 
 export type $LocationPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Location"
   objects: {
-    group: Prisma.$GroupPayload<ExtArgs>
     device: Prisma.$DevicePayload<ExtArgs>
-    lastOfDevice: Prisma.$DevicePayload<ExtArgs> | null
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
-    id: bigint
     groupId: string
-    deviceId: string
     /**
      * Per-group position in commit order, dense (1, 2, 3, ...): the resume cursor.
      */
     sequence: bigint
+    deviceId: string
     latitude: number
     longitude: number
     accuracy: number | null
@@ -1309,8 +969,8 @@ export interface LocationDelegate<ExtArgs extends runtime.Types.Extensions.Inter
    * // Get first 10 Locations
    * const locations = await prisma.location.findMany({ take: 10 })
    * 
-   * // Only select the `id`
-   * const locationWithIdOnly = await prisma.location.findMany({ select: { id: true } })
+   * // Only select the `groupId`
+   * const locationWithGroupIdOnly = await prisma.location.findMany({ select: { groupId: true } })
    * 
    */
   findMany<T extends LocationFindManyArgs>(args?: Prisma.SelectSubset<T, LocationFindManyArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$LocationPayload<ExtArgs>, T, "findMany", GlobalOmitOptions>>
@@ -1354,9 +1014,9 @@ export interface LocationDelegate<ExtArgs extends runtime.Types.Extensions.Inter
    *   ]
    * })
    * 
-   * // Create many Locations and only return the `id`
-   * const locationWithIdOnly = await prisma.location.createManyAndReturn({
-   *   select: { id: true },
+   * // Create many Locations and only return the `groupId`
+   * const locationWithGroupIdOnly = await prisma.location.createManyAndReturn({
+   *   select: { groupId: true },
    *   data: [
    *     // ... provide data here
    *   ]
@@ -1445,9 +1105,9 @@ export interface LocationDelegate<ExtArgs extends runtime.Types.Extensions.Inter
    *   ]
    * })
    * 
-   * // Update zero or more Locations and only return the `id`
-   * const locationWithIdOnly = await prisma.location.updateManyAndReturn({
-   *   select: { id: true },
+   * // Update zero or more Locations and only return the `groupId`
+   * const locationWithGroupIdOnly = await prisma.location.updateManyAndReturn({
+   *   select: { groupId: true },
    *   where: {
    *     // ... provide filter here
    *   },
@@ -1620,9 +1280,7 @@ readonly fields: LocationFieldRefs;
  */
 export interface Prisma__LocationClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
-  group<T extends Prisma.GroupDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.GroupDefaultArgs<ExtArgs>>): Prisma.Prisma__GroupClient<runtime.Types.Result.GetResult<Prisma.$GroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
   device<T extends Prisma.DeviceDefaultArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.DeviceDefaultArgs<ExtArgs>>): Prisma.Prisma__DeviceClient<runtime.Types.Result.GetResult<Prisma.$DevicePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | Null, Null, ExtArgs, GlobalOmitOptions>
-  lastOfDevice<T extends Prisma.Location$lastOfDeviceArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Location$lastOfDeviceArgs<ExtArgs>>): Prisma.Prisma__DeviceClient<runtime.Types.Result.GetResult<Prisma.$DevicePayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1652,10 +1310,9 @@ export interface Prisma__LocationClient<T, Null = never, ExtArgs extends runtime
  * Fields of the Location model
  */
 export interface LocationFieldRefs {
-  readonly id: Prisma.FieldRef<"Location", 'BigInt'>
   readonly groupId: Prisma.FieldRef<"Location", 'String'>
-  readonly deviceId: Prisma.FieldRef<"Location", 'String'>
   readonly sequence: Prisma.FieldRef<"Location", 'BigInt'>
+  readonly deviceId: Prisma.FieldRef<"Location", 'String'>
   readonly latitude: Prisma.FieldRef<"Location", 'Float'>
   readonly longitude: Prisma.FieldRef<"Location", 'Float'>
   readonly accuracy: Prisma.FieldRef<"Location", 'Float'>
@@ -2064,25 +1721,6 @@ export type LocationDeleteManyArgs<ExtArgs extends runtime.Types.Extensions.Inte
    * Limit how many Locations to delete.
    */
   limit?: number
-}
-
-/**
- * Location.lastOfDevice
- */
-export type Location$lastOfDeviceArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
-  /**
-   * Select specific fields to fetch from the Device
-   */
-  select?: Prisma.DeviceSelect<ExtArgs> | null
-  /**
-   * Omit specific fields from the Device
-   */
-  omit?: Prisma.DeviceOmit<ExtArgs> | null
-  /**
-   * Choose, which related nodes to fetch as well
-   */
-  include?: Prisma.DeviceInclude<ExtArgs> | null
-  where?: Prisma.DeviceWhereInput
 }
 
 /**

@@ -30,19 +30,15 @@ CREATE TABLE "devices" (
     "group_id" UUID NOT NULL,
     "device_id" TEXT NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "last_seen_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "last_location_id" BIGINT,
-    "last_recorded_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "devices_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "locations" (
-    "id" BIGSERIAL NOT NULL,
     "group_id" UUID NOT NULL,
-    "device_id" TEXT NOT NULL,
     "sequence" BIGINT NOT NULL,
+    "device_id" TEXT NOT NULL,
     "latitude" DOUBLE PRECISION NOT NULL,
     "longitude" DOUBLE PRECISION NOT NULL,
     "accuracy" DOUBLE PRECISION,
@@ -54,7 +50,7 @@ CREATE TABLE "locations" (
     "received_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "client_id" TEXT,
 
-    CONSTRAINT "locations_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "locations_pkey" PRIMARY KEY ("group_id","sequence")
 );
 
 -- CreateIndex
@@ -67,9 +63,6 @@ CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys"("hash");
 CREATE INDEX "api_keys_group_id_created_at_idx" ON "api_keys"("group_id", "created_at");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "devices_last_location_id_key" ON "devices"("last_location_id");
-
--- CreateIndex
 CREATE UNIQUE INDEX "devices_group_id_device_id_key" ON "devices"("group_id", "device_id");
 
 -- CreateIndex
@@ -79,9 +72,6 @@ CREATE INDEX "locations_group_id_device_id_recorded_at_sequence_idx" ON "locatio
 CREATE INDEX "locations_group_id_recorded_at_sequence_idx" ON "locations"("group_id", "recorded_at", "sequence");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "locations_group_id_sequence_key" ON "locations"("group_id", "sequence");
-
--- CreateIndex
 CREATE UNIQUE INDEX "locations_group_id_device_id_client_id_key" ON "locations"("group_id", "device_id", "client_id");
 
 -- AddForeignKey
@@ -89,12 +79,6 @@ ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_group_id_fkey" FOREIGN KEY ("gro
 
 -- AddForeignKey
 ALTER TABLE "devices" ADD CONSTRAINT "devices_group_id_fkey" FOREIGN KEY ("group_id") REFERENCES "groups"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "devices" ADD CONSTRAINT "devices_last_location_id_fkey" FOREIGN KEY ("last_location_id") REFERENCES "locations"("id") ON DELETE SET NULL ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "locations" ADD CONSTRAINT "locations_group_id_fkey" FOREIGN KEY ("group_id") REFERENCES "groups"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "locations" ADD CONSTRAINT "locations_group_id_device_id_fkey" FOREIGN KEY ("group_id", "device_id") REFERENCES "devices"("group_id", "device_id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,202 @@
+// Ingest benchmark: drives reportLocation (8 and 32 connections) and reportLocations
+// (batches of 100) over HTTP against a server in its own process, on the embedded
+// database and on PostgreSQL, and prints requests/s, locations/s and latency.
+//
+//   npm run bench:ingest -- [--db embedded|postgres|both] [--duration 10] [--runs 3]
+//
+// PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
+// a throw-away database is created next to it and dropped afterwards.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'both' },
+    duration: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '3' },
+    port: { type: 'string', default: '4610' },
+  },
+});
+const duration = Number(values.duration);
+const runs = Number(values.runs);
+const port = Number(values.port);
+
+interface Scenario {
+  name: string;
+  connections: number;
+  batch: number;
+}
+const SCENARIOS: Scenario[] = [
+  { name: 'reportLocation', connections: 8, batch: 1 },
+  { name: 'reportLocation', connections: 32, batch: 1 },
+  { name: 'reportLocations x100', connections: 8, batch: 100 },
+];
+
+interface Figures {
+  requestsPerSec: number;
+  locationsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run(TSX, ['src/cli.ts', ...args, '--json'], { cwd: ROOT, env });
+  return JSON.parse(stdout);
+}
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(TSX, ['src/main.ts'], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+let counter = 0;
+function body(batch: number): string {
+  const now = new Date().toISOString();
+  const items = Array.from({ length: batch }, () => {
+    const n = counter++;
+    return {
+      deviceId: `device-${n % 1000}`,
+      latitude: 52.5 + (n % 997) / 10_000,
+      longitude: 13.4 + (n % 991) / 10_000,
+      accuracy: 5,
+      speed: 1.5,
+      heading: n % 360,
+      battery: 80,
+      recordedAt: now,
+      clientId: `c-${process.pid}-${n}`,
+    };
+  });
+  return batch === 1
+    ? JSON.stringify({
+        query: 'mutation R($input: LocationInput!) { reportLocation(input: $input) { id cursor } }',
+        variables: { input: items[0] },
+      })
+    : JSON.stringify({
+        query: 'mutation R($input: [LocationInput!]!) { reportLocations(input: $input) { id } }',
+        variables: { input: items },
+      });
+}
+
+async function measure(key: string, scenario: Scenario, seconds: number): Promise<Figures> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/graphql`,
+    connections: scenario.connections,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        setupRequest: (request) => ({ ...request, body: body(scenario.batch) }),
+      },
+    ],
+  });
+  const ok = result.requests.total - result.non2xx - result.errors;
+  return {
+    requestsPerSec: ok / seconds,
+    locationsPerSec: (ok * scenario.batch) / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.non2xx + result.errors,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const group = await cli(env, 'groups', 'create', `bench-${Date.now()}`);
+  const created = await cli(
+    env,
+    'keys',
+    'create',
+    '--group',
+    String(group.name),
+    '--name',
+    'bench',
+    '--scopes',
+    'all',
+  );
+  const key = String(created.key);
+  const server = await startServer(env);
+  try {
+    await measure(key, SCENARIOS[0]!, 2); // warm-up: JIT, pools, caches
+    for (const scenario of SCENARIOS) {
+      const figures: Figures[] = [];
+      for (let i = 0; i < runs; i++) figures.push(await measure(key, scenario, duration));
+      const pick = (f: (x: Figures) => number) => median(figures.map(f));
+      console.log(
+        [
+          label.padEnd(10),
+          `${scenario.name} @${scenario.connections}`.padEnd(28),
+          `${pick((f) => f.requestsPerSec)
+            .toFixed(0)
+            .padStart(7)} req/s`,
+          `${pick((f) => f.locationsPerSec)
+            .toFixed(0)
+            .padStart(8)} locations/s`,
+          `p50 ${pick((f) => f.p50)
+            .toFixed(1)
+            .padStart(6)} ms`,
+          `p99 ${pick((f) => f.p99)
+            .toFixed(1)
+            .padStart(6)} ms`,
+          `errors ${figures.reduce((n, f) => n + f.errors, 0)}`,
+          `(runs: ${figures.map((f) => f.requestsPerSec.toFixed(0)).join(', ')} req/s)`,
+        ].join('  '),
+      );
+    }
+  } finally {
+    await stopServer(server);
+  }
+}
+
+console.log(`GoFindMe ingest benchmark: ${duration} s per run, median of ${runs} runs\n`);
+if (values.db === 'embedded' || values.db === 'both') {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gofindme-bench-'));
+  try {
+    await benchDatabase('embedded', { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+if (values.db === 'postgres' || values.db === 'both') {
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const name = `gofindme_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  try {
+    await benchDatabase('postgres', { ...process.env, DATABASE_URL: url.toString() });
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
