@@ -11,9 +11,11 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   AuthScopes: { scope: Scope };
   Scalars: { DateTime: { Input: Date; Output: Date } };
+  DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }>({
+  defaultFieldNullability: false,
   plugins: [ScopeAuthPlugin, RelayPlugin],
   scopeAuth: {
     authScopes: (context) => ({ scope: (scope: Scope) => context.principal.scopes.has(scope) }),

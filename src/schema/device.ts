@@ -22,18 +22,22 @@ DeviceRef.implement({
 });
 
 builder.queryFields((t) => ({
-  devices: t.connection({
-    type: DeviceRef,
-    description: 'Devices of the group, ordered by `deviceId`.',
-    authScopes: { scope: 'locations:read' },
-    resolve: (_root, args, { services, principal }) => {
-      checkPageSize(args);
-      return resolveCursorConnection<Promise<Device[]>>(
-        { args, toCursor: services.history.deviceCursor, defaultSize: 100, maxSize: 1000 },
-        (window) => services.history.devices(principal.groupId, window),
-      );
+  devices: t.connection(
+    {
+      type: DeviceRef,
+      description: 'Devices of the group, ordered by `deviceId`.',
+      authScopes: { scope: 'locations:read' },
+      resolve: (_root, args, { services, principal }) => {
+        checkPageSize(args);
+        return resolveCursorConnection<Promise<Device[]>>(
+          { args, toCursor: services.history.deviceCursor, defaultSize: 100, maxSize: 1000 },
+          (window) => services.history.devices(principal.groupId, window),
+        );
+      },
     },
-  }),
+    { name: 'DeviceConnection' },
+    { name: 'DeviceEdge' },
+  ),
   device: t.field({
     type: DeviceRef,
     nullable: true,

@@ -93,22 +93,26 @@ builder.mutationFields((t) => ({
 }));
 
 builder.queryFields((t) => ({
-  locations: t.connection({
-    type: LocationRef,
-    description:
-      'Stored locations of the group, oldest first by `recordedAt` (use `last` for the newest). Up to 1000 per page.',
-    authScopes: { scope: 'locations:read' },
-    args: {
-      deviceId: t.arg.string(),
-      from: t.arg({ type: 'DateTime', description: 'Only locations recorded at or after this time.' }),
-      to: t.arg({ type: 'DateTime', description: 'Only locations recorded at or before this time.' }),
+  locations: t.connection(
+    {
+      type: LocationRef,
+      description:
+        'Stored locations of the group, oldest first by `recordedAt` (use `last` for the newest). Up to 1000 per page.',
+      authScopes: { scope: 'locations:read' },
+      args: {
+        deviceId: t.arg.string(),
+        from: t.arg({ type: 'DateTime', description: 'Only locations recorded at or after this time.' }),
+        to: t.arg({ type: 'DateTime', description: 'Only locations recorded at or before this time.' }),
+      },
+      resolve: (_root, args, { services, principal }) => {
+        checkPageSize(args);
+        return resolveCursorConnection<Promise<Location[]>>(
+          { args, toCursor: historyCursor, defaultSize: 100, maxSize: 1000 },
+          (window) => services.history.locations(principal.groupId, args, window),
+        );
+      },
     },
-    resolve: (_root, args, { services, principal }) => {
-      checkPageSize(args);
-      return resolveCursorConnection<Promise<Location[]>>(
-        { args, toCursor: historyCursor, defaultSize: 100, maxSize: 1000 },
-        (window) => services.history.locations(principal.groupId, args, window),
-      );
-    },
-  }),
+    { name: 'LocationConnection' },
+    { name: 'LocationEdge' },
+  ),
 }));

@@ -68,7 +68,7 @@ function useClientErrorCodes(): Plugin {
             source: error.source,
             positions: error.positions,
             path: error.path,
-            extensions: { ...error.extensions, code },
+            extensions: { ...error.extensions, code, http: { status: 400 } },
           }),
     );
   return {

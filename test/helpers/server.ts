@@ -1,0 +1,103 @@
+// A real GoFindMe server on a free port with its own database, plus fixtures and a
+// typed GraphQL client that talks to it over HTTP.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { type App, createApp } from '../../src/app.ts';
+import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+
+export interface GraphQLErrorShape {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string; issues?: { field: string; path: (string | number)[]; message: string }[] };
+}
+
+export interface Response<R> {
+  status: number;
+  data?: R | null;
+  errors?: GraphQLErrorShape[];
+}
+
+export interface TestServer {
+  url: string;
+  runtime: Runtime;
+  app: App;
+  database: TestDatabase;
+  /** Creates a group with a unique name. */
+  group(name?: string): Promise<{ id: string; name: string }>;
+  /** Creates a key (all scopes unless given) in a new or given group. */
+  key(options?: { groupId?: string; scopes?: readonly Scope[]; expiresAt?: Date }): Promise<TestKey>;
+  stop(): Promise<void>;
+}
+
+export interface TestKey {
+  key: string;
+  id: string;
+  groupId: string;
+  request<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<Response<R>>;
+}
+
+let groupCounter = 0;
+
+export async function startTestServer(options: { database?: TestDatabase; skew?: number } = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = {
+    locations: { maxFutureSkewMs: options.skew ?? 5 * 60_000 },
+    database: database.config,
+  };
+  const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
+  const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger);
+  const app = createApp({ db: runtime.db, services: runtime.services, logger });
+  const address = await app.start(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${address.port}/graphql`;
+  const server: TestServer = {
+    url,
+    runtime,
+    app,
+    database,
+    async group(name) {
+      return runtime.services.groups.create(name ?? `group-${process.pid}-${++groupCounter}`);
+    },
+    async key(keyOptions = {}) {
+      const groupId = keyOptions.groupId ?? (await server.group()).id;
+      const { apiKey, key } = await runtime.services.apiKeys.create({
+        groupId,
+        name: 'test key',
+        scopes: keyOptions.scopes ?? SCOPES,
+        expiresAt: keyOptions.expiresAt ?? null,
+      });
+      return {
+        key,
+        id: apiKey.id,
+        groupId,
+        request: (document, variables) => graphqlRequest(url, document, variables, { 'x-api-key': key }),
+      };
+    },
+    async stop() {
+      await app.stop();
+      await runtime.close();
+      if (!options.database) await database.drop();
+    },
+  };
+  return server;
+}
+
+export async function graphqlRequest<R, V>(
+  url: string,
+  document: TypedDocumentNode<R, V>,
+  variables: V | undefined,
+  headers: Record<string, string>,
+): Promise<Response<R>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  const body = (await response.json()) as { data?: R | null; errors?: GraphQLErrorShape[] };
+  return { status: response.status, ...body };
+}
+
+/** The codes of a response's errors, for compact assertions. */
+export const codes = (response: Response<unknown>) => (response.errors ?? []).map((e) => e.extensions?.code);
