@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from './gql/index.ts';
 import type { LocationInput } from './gql/graphql.ts';
+import { graphql } from './gql/index.ts';
 import { codes, startTestServer, type TestServer } from './helpers/server.ts';
 
 const Report = graphql(`
@@ -87,7 +87,15 @@ describe('reportLocation', () => {
   it('stores a location and returns it after commit', async () => {
     const key = await server.key();
     const recordedAt = at(10);
-    const input = fix({ accuracy: 4.5, altitude: 34, speed: 1.2, heading: 359.9, battery: 87, recordedAt, clientId: 'c1' });
+    const input = fix({
+      accuracy: 4.5,
+      altitude: 34,
+      speed: 1.2,
+      heading: 359.9,
+      battery: 87,
+      recordedAt,
+      clientId: 'c1',
+    });
     const response = await key.request(Report, { input });
     expect(response.errors).toBeUndefined();
     const location = response.data!.reportLocation;
@@ -115,7 +123,9 @@ describe('reportLocation', () => {
     const key = await server.key();
     const writes = Array.from({ length: 60 }, (_, i) =>
       i % 3 === 0
-        ? key.request(ReportMany, { input: [fix({ deviceId: `d${i}` }), fix({ deviceId: `d${i}`, latitude: 1 })] })
+        ? key.request(ReportMany, {
+            input: [fix({ deviceId: `d${i}` }), fix({ deviceId: `d${i}`, latitude: 1 })],
+          })
         : key.request(Report, { input: fix({ deviceId: `d${i}` }) }),
     );
     const responses = await Promise.all(writes);
@@ -175,7 +185,9 @@ describe('reportLocation', () => {
     expect(device.deviceId).toBe('late');
     expect(device.lastLocation!.latitude).toBe(2);
     await key.request(Report, { input: fix({ deviceId: 'late', latitude: 3, recordedAt: at(1) }) });
-    expect((await key.request(LastLocation, { deviceId: 'late' })).data!.device!.lastLocation!.latitude).toBe(3);
+    expect((await key.request(LastLocation, { deviceId: 'late' })).data!.device!.lastLocation!.latitude).toBe(
+      3,
+    );
   });
 });
 
@@ -191,7 +203,11 @@ describe('validation', () => {
     ['negative heading', { heading: -1 }, 'input.heading'],
     ['battery above 100', { battery: 100.1 }, 'input.battery'],
     ['negative battery', { battery: -5 }, 'input.battery'],
-    ['recordedAt too far in the future', { recordedAt: new Date(Date.now() + 10 * 60_000).toISOString() }, 'input.recordedAt'],
+    [
+      'recordedAt too far in the future',
+      { recordedAt: new Date(Date.now() + 10 * 60_000).toISOString() },
+      'input.recordedAt',
+    ],
     ['recordedAt before 2000', { recordedAt: '1999-12-31T23:59:59Z' }, 'input.recordedAt'],
     ['empty deviceId', { deviceId: '' }, 'input.deviceId'],
     ['deviceId over 128 characters', { deviceId: 'x'.repeat(129) }, 'input.deviceId'],

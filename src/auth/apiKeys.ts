@@ -139,6 +139,14 @@ export class ApiKeyService {
     return this.create({ ...input, groupId: creator.groupId });
   }
 
+  async get(groupId: string, id: string): Promise<ApiKey> {
+    const row = isUuid(id)
+      ? await this.prisma.apiKey.findFirst({ where: { id, groupId }, select: KEY_FIELDS })
+      : null;
+    if (!row) throw notFound(`No API key with id "${id}"`);
+    return toApiKey(row);
+  }
+
   async list(groupId: string): Promise<ApiKey[]> {
     const rows = await this.prisma.apiKey.findMany({
       where: { groupId },

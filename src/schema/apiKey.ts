@@ -62,12 +62,8 @@ builder.queryFields((t) => ({
   viewer: t.field({
     type: ApiKeyRef,
     description: 'The key making this request, and its group.',
-    resolve: async (_root, _args, { services, principal }) => {
-      const keys = await services.apiKeys.list(principal.groupId);
-      const me = keys.find((key) => key.id === principal.keyId);
-      if (!me) throw new Error('authenticated key not found');
-      return me;
-    },
+    resolve: (_root, _args, { services, principal }) =>
+      services.apiKeys.get(principal.groupId, principal.keyId),
   }),
   apiKeys: t.field({
     type: [ApiKeyRef],

@@ -14,12 +14,32 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ViewerDocument,
+    "\n  query Keys {\n    apiKeys {\n      id\n      name\n      scopes\n      lastUsedAt\n      revokedAt\n    }\n  }\n": typeof types.KeysDocument,
+    "\n  mutation CreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n    }\n  }\n": typeof types.CreateKeyDocument,
+    "\n  mutation RevokeKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeKeyDocument,
+    "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": typeof types.ReportForAuthDocument,
+    "\n      query Ping {\n        __typename\n      }\n    ": typeof types.PingDocument,
+    "\n  mutation Seed($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n    }\n  }\n": typeof types.SeedDocument,
+    "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
+    "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DevicesDocument,
+    "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.OneDeviceDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": typeof types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": typeof types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": typeof types.LastLocationDocument,
 };
 const documents: Documents = {
+    "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
+    "\n  query Keys {\n    apiKeys {\n      id\n      name\n      scopes\n      lastUsedAt\n      revokedAt\n    }\n  }\n": types.KeysDocument,
+    "\n  mutation CreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n    }\n  }\n": types.CreateKeyDocument,
+    "\n  mutation RevokeKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeKeyDocument,
+    "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": types.ReportForAuthDocument,
+    "\n      query Ping {\n        __typename\n      }\n    ": types.PingDocument,
+    "\n  mutation Seed($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n    }\n  }\n": types.SeedDocument,
+    "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
+    "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DevicesDocument,
+    "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": types.OneDeviceDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
@@ -40,6 +60,46 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Keys {\n    apiKeys {\n      id\n      name\n      scopes\n      lastUsedAt\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  query Keys {\n    apiKeys {\n      id\n      name\n      scopes\n      lastUsedAt\n      revokedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n      query Ping {\n        __typename\n      }\n    "): (typeof documents)["\n      query Ping {\n        __typename\n      }\n    "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Seed($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation Seed($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

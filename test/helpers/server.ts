@@ -41,7 +41,9 @@ export interface TestKey {
 
 let groupCounter = 0;
 
-export async function startTestServer(options: { database?: TestDatabase; skew?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { database?: TestDatabase; skew?: number } = {},
+): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const config = {
     locations: { maxFutureSkewMs: options.skew ?? 5 * 60_000 },
