@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
+
+let server: TestServer;
+let key: TestKey;
+beforeAll(async () => {
+  server = await startTestServer();
+  key = await server.key();
+});
+afterAll(() => server.stop());
+
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key.key, ...headers },
+    body,
+  });
+
+const SPEC_ACCEPT = { accept: 'application/graphql-response+json' };
+
+async function expectClientError(response: Response, status: number, code?: string) {
+  expect(response.status).toBe(status);
+  const text = await response.text();
+  expect(text).not.toMatch(/\bat .*\.(ts|js):\d+/); // no stack trace
+  if (code) expect(JSON.parse(text).errors[0].extensions.code).toBe(code);
+  return text;
+}
+
+const countLocations = async () =>
+  Number(
+    (await server.runtime.db.sql.query<{ n: string }>('SELECT count(*)::text AS n FROM locations'))[0]!.n,
+  );
+
+describe('bad requests at the HTTP level', () => {
+  it('answers malformed JSON with 400', async () => {
+    await expectClientError(await post('{"query": "{ viewer { id } "'), 400, 'BAD_REQUEST');
+    await expectClientError(await post('[1, 2'), 400);
+    await expectClientError(await post(''), 400);
+  });
+
+  it('answers a wrong content type with 415 and a missing query with 400', async () => {
+    await expectClientError(await post('{"query":"{ viewer { id } }"}', { 'content-type': 'text/xml' }), 415);
+    await expectClientError(await post('{"variables":{}}', SPEC_ACCEPT), 400, 'BAD_REQUEST');
+    await expectClientError(await post('{"query": 42}'), 400);
+  });
+
+  it('answers unknown request fields and unknown GraphQL fields with 400', async () => {
+    const unknownParam = await expectClientError(await post('{"query":"{ viewer { id } }","foo":1}'), 400);
+    expect(unknownParam).toContain('foo');
+    const unknownField = await expectClientError(
+      await post('{"query":"{ viewer { id password } }"}', SPEC_ACCEPT),
+      400,
+      'GRAPHQL_VALIDATION_FAILED',
+    );
+    expect(unknownField).toContain('password');
+    // Legacy `application/json` clients get the GraphQL-over-HTTP answer for invalid documents: 200 with errors.
+    const legacy = await post('{"query":"{ viewer { id password } }"}', { accept: 'application/json' });
+    expect(legacy.status).toBe(200);
+    expect((await legacy.json()).errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const unknownInput = await post(
+      JSON.stringify({
+        query: 'mutation($i: LocationInput!) { reportLocation(input: $i) { id } }',
+        variables: {
+          i: { deviceId: 'x', latitude: 1, longitude: 1, recordedAt: new Date().toISOString(), color: 'red' },
+        },
+      }),
+    );
+    expect(await expectClientError(unknownInput, 400, 'BAD_USER_INPUT')).toContain('color');
+    expect(await countLocations()).toBe(0);
+  });
+
+  it('refuses a body over 1 MiB with 413, with or without a content-length', async () => {
+    const big = JSON.stringify({ query: `{ viewer { id } }`, variables: { pad: 'x'.repeat(1024 * 1024) } });
+    await expectClientError(await post(big), 413, 'PAYLOAD_TOO_LARGE');
+    const chunked = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 20; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(100_000)));
+        controller.close();
+      },
+    });
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key.key },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
+    await expectClientError(response, 413);
+    // The server is fine afterwards.
+    expect((await post('{"query":"{ viewer { id } }"}')).status).toBe(200);
+  });
+
+  it('refuses a batch over 1000 locations with 400 and writes nothing', async () => {
+    const input = Array.from({ length: 1001 }, (_, i) => ({
+      deviceId: `d${i}`,
+      latitude: 1,
+      longitude: 1,
+      recordedAt: new Date().toISOString(),
+    }));
+    const response = await post(
+      JSON.stringify({
+        query: 'mutation($i: [LocationInput!]!) { reportLocations(input: $i) { id } }',
+        variables: { i: input },
+      }),
+    );
+    expect(await expectClientError(response, 400, 'BAD_USER_INPUT')).toContain('1000');
+    expect(await countLocations()).toBe(0);
+  });
+
+  it('refuses batched operations (a JSON array of requests)', async () => {
+    await expectClientError(await post('[{"query":"{ viewer { id } }"},{"query":"{ viewer { id } }"}]'), 400);
+  });
+
+  it('treats numbers beyond a GraphQL Int as a client error, not a crash', async () => {
+    const response = await post(
+      '{"query":"{ locations(first: 99999999999) { edges { cursor } } }"}',
+      SPEC_ACCEPT,
+    );
+    await expectClientError(response, 400, 'GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('operational endpoints', () => {
+  it('serves /healthz and /readyz', async () => {
+    const health = await fetch(server.url.replace('/graphql', '/healthz'));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(server.url.replace('/graphql', '/readyz'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', database: 'ok' });
+  });
+
+  it('serves GraphiQL to a browser without a key', async () => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('GraphiQL');
+    expect(html).toContain('X-API-Key');
+  });
+
+  it('answers GET queries', async () => {
+    const response = await fetch(`${server.url}?query=${encodeURIComponent('{ viewer { id } }')}`, {
+      headers: { 'x-api-key': key.key, accept: 'application/json' },
+    });
+    expect(response.status).toBe(200);
+    expect((await response.json()).data.viewer.id).toBe(key.id);
+  });
+
+  it('does not run mutations over GET', async () => {
+    const query = encodeURIComponent(
+      'mutation { reportLocation(input: { deviceId: "x", latitude: 1, longitude: 1, recordedAt: "2024-01-01T00:00:00Z" }) { id } }',
+    );
+    const response = await fetch(`${server.url}?query=${query}`, { headers: { 'x-api-key': key.key } });
+    expect(response.status).toBe(405);
+    expect(await countLocations()).toBe(0);
+  });
+});
