@@ -3,7 +3,8 @@
 import { SCOPES } from './auth/scopes.ts';
 import type { Runtime } from './runtime.ts';
 
-export async function bootstrapDemo(runtime: Runtime, publicUrl: string): Promise<string | undefined> {
+/** Creates the demo group and key when the embedded database is empty; returns the key. */
+export async function bootstrapDemo(runtime: Runtime): Promise<string | undefined> {
   const { db, services } = runtime;
   if (db.kind !== 'embedded' || !(await services.groups.isEmpty())) return undefined;
   const group = await services.groups.create('demo');
@@ -12,6 +13,11 @@ export async function bootstrapDemo(runtime: Runtime, publicUrl: string): Promis
     name: 'demo (full access)',
     scopes: SCOPES,
   });
+  return key;
+}
+
+/** What a newcomer sees on the first start: the key and commands to paste. */
+export function demoBanner(key: string, publicUrl: string): string {
   const now = new Date().toISOString();
   return [
     '',

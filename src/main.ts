@@ -1,6 +1,6 @@
 // Starts the server: config -> database -> services -> HTTP; stops gracefully on SIGTERM/SIGINT.
 import { createApp } from './app.ts';
-import { bootstrapDemo } from './bootstrap.ts';
+import { bootstrapDemo, demoBanner } from './bootstrap.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './db/dataDirLock.ts';
 import { createLogger } from './observability/logger.ts';
@@ -10,13 +10,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
+  const demoKey = await bootstrapDemo(runtime);
   const app = createApp({ db: runtime.db, services: runtime.services, logger });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
   logger.info({ url, database: runtime.db.kind }, 'GoFindMe is listening');
-  const banner = await bootstrapDemo(runtime, url);
-  if (banner) process.stdout.write(`${banner}\n`);
+  if (demoKey) process.stdout.write(`${demoBanner(demoKey, url)}\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {
