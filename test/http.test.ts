@@ -119,6 +119,37 @@ describe('bad requests at the HTTP level', () => {
   });
 });
 
+describe('unexpected failures', () => {
+  it('are masked: no SQL, no stack, a generic message and code', async () => {
+    const { sql } = server.runtime.db;
+    await sql.exec('ALTER TABLE locations RENAME TO locations_away');
+    try {
+      const response = await post(
+        JSON.stringify({
+          query: 'mutation($i: LocationInput!) { reportLocation(input: $i) { id } }',
+          variables: {
+            i: { deviceId: 'x', latitude: 1, longitude: 1, recordedAt: new Date().toISOString() },
+          },
+        }),
+      );
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body.errors).toEqual([
+        {
+          message: 'Unexpected error.',
+          locations: expect.any(Array),
+          path: ['reportLocation'],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ]);
+      expect(JSON.stringify(body)).not.toMatch(/locations_away|relation|SELECT|\.ts:/);
+    } finally {
+      await sql.exec('ALTER TABLE locations_away RENAME TO locations');
+    }
+    expect((await post('{"query":"{ viewer { id } }"}')).status).toBe(200);
+  });
+});
+
 describe('operational endpoints', () => {
   it('serves /healthz and /readyz', async () => {
     const health = await fetch(server.url.replace('/graphql', '/healthz'));
