@@ -5,6 +5,7 @@ import getRawBody from 'raw-body';
 import type { Database } from './db/database.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Services } from './services.ts';
+import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -71,6 +72,8 @@ export function createApp({ db, services, logger }: AppDeps): App {
     });
   });
 
+  const websocket = attachWebSocket(server, yoga, services, logger);
+
   return {
     yoga,
     server,
@@ -82,11 +85,14 @@ export function createApp({ db, services, logger }: AppDeps): App {
           resolve(server.address() as AddressInfo);
         });
       }),
-    stop: () =>
-      new Promise((resolve, reject) => {
+    stop: async () => {
+      services.live.close();
+      await websocket.close();
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }
 

@@ -48,8 +48,15 @@ const envSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_POOL_SIZE: integer(10, 1, 1000),
   DATA_DIR: z.string().min(1).default('./data'),
+  REDIS_URL: z
+    .string()
+    .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), {
+      message: 'expected a redis:// or rediss:// URL',
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
+  LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
 });
 
 export interface Config {
@@ -57,8 +64,12 @@ export interface Config {
   port: number;
   host: string;
   database: DatabaseConfig;
+  /** Unset: PubSub in memory (one instance). */
+  redisUrl: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   locations: { maxFutureSkewMs: number };
+  /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
+  live: { bufferLimit: number };
 }
 
 export type DatabaseConfig =
@@ -84,7 +95,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.DATABASE_URL
       ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dataDir: e.DATA_DIR },
+    redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     locations: { maxFutureSkewMs: e.LOCATION_MAX_FUTURE_SKEW },
+    live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
   };
 }

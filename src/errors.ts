@@ -1,7 +1,18 @@
 // Domain errors: what services throw for expected failures. The GraphQL layer turns
 // them into GraphQL errors with `extensions.code`; anything else is masked.
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  /** A stream's subscriber read too slowly; it may resume from its last cursor. */
+  | 'SLOW_CONSUMER'
+  /** A resume cursor points before the oldest stored location: re-read history first. */
+  | 'CURSOR_EXPIRED'
+  /** Live delivery is interrupted (PubSub backend lost); resume from the last cursor. */
+  | 'UNAVAILABLE';
 
 export interface InputIssue {
   /** Where the bad value is, from the operation's argument: ["input", 3, "latitude"]. */

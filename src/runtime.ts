@@ -3,10 +3,12 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
 import type { Logger } from './observability/logger.ts';
+import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub/pubsub.ts';
 import { createServices, type Services } from './services.ts';
 
 export interface Runtime {
   db: Database;
+  pubsub: PubSub;
   services: Services;
   close(): Promise<void>;
 }
@@ -21,5 +23,16 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     await db.close();
     throw error;
   }
-  return { db, services: createServices(db, config, logger), close: () => db.close() };
+  const pubsub = config.redisUrl ? createRedisPubSub(config.redisUrl) : createMemoryPubSub();
+  const services = createServices(db, pubsub, config, logger);
+  return {
+    db,
+    pubsub,
+    services,
+    close: async () => {
+      services.live.close();
+      await pubsub.close();
+      await db.close();
+    },
+  };
 }

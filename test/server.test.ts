@@ -21,6 +21,8 @@ describe('configuration', () => {
       database: { kind: 'embedded', dataDir: './data' },
       logLevel: 'info',
       locations: { maxFutureSkewMs: 300_000 },
+      live: { bufferLimit: 10_000 },
+      redisUrl: undefined,
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',

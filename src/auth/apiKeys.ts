@@ -178,6 +178,20 @@ export class ApiKeyService {
     return toApiKey(row);
   }
 
+  /** Which of these keys are neither revoked nor expired (read from the database, not the cache). */
+  async activeAmong(keyIds: readonly string[]): Promise<Set<string>> {
+    const now = new Date();
+    const rows = await this.prisma.apiKey.findMany({
+      where: {
+        id: { in: keyIds.filter(isUuid) },
+        revokedAt: null,
+        OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+      },
+      select: { id: true },
+    });
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Drops a key from this instance's cache (after a revocation). */
   forget(hash: string): void {
     this.cache.delete(hash);

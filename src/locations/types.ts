@@ -73,3 +73,13 @@ export function toLocation(groupId: string, row: LocationRow): Location {
     clientId: row.client_id,
   };
 }
+
+const SEQUENCE_CURSOR_PREFIX = 'seq:';
+
+/** The sequence inside a `Location.cursor`, or undefined when the token is not one. */
+export function decodeSequenceCursor(cursor: string): bigint | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!text.startsWith(SEQUENCE_CURSOR_PREFIX)) return undefined;
+  const digits = text.slice(SEQUENCE_CURSOR_PREFIX.length);
+  return /^\d{1,18}$/.test(digits) ? BigInt(digits) : undefined;
+}

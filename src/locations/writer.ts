@@ -56,7 +56,11 @@ const UNIQUE_VIOLATION = '23505';
 export class LocationWriter {
   private readonly queues = new Map<string, GroupQueue>();
 
-  constructor(private readonly sql: Sql) {}
+  constructor(
+    private readonly sql: Sql,
+    /** Called after each COMMIT with the locations it created, in sequence order, one commit at a time. */
+    private readonly onCommitted: (groupId: string, created: Location[]) => void = () => {},
+  ) {}
 
   /** Stores all reports of one call atomically; resolves only after COMMIT. */
   write(groupId: string, reports: readonly LocationReport[]): Promise<WriteResult> {
@@ -125,6 +129,13 @@ export class LocationWriter {
     });
 
     const stored = (await this.storeFast(groupId, unique)) ?? (await this.storeSafely(groupId, unique));
+    this.onCommitted(
+      groupId,
+      stored
+        .filter((s) => s.fresh)
+        .map((s) => s.location)
+        .sort((a, b) => (a.sequence < b.sequence ? -1 : 1)),
+    );
 
     const claimed = new Set<number>();
     return positions.map((indexes) => {

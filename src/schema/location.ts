@@ -1,5 +1,7 @@
 // Location type, reporting mutations and the history query.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { forbidden } from '../errors.ts';
+import { endedStream, type StreamEvent } from '../live/liveLocations.ts';
 import { checkPageSize, historyCursor } from '../locations/history.ts';
 import { encodeSequenceCursor, type Location, locationId } from '../locations/types.ts';
 import { builder } from './builder.ts';
@@ -115,4 +117,31 @@ builder.queryFields((t) => ({
     { name: 'LocationConnection' },
     { name: 'LocationEdge' },
   ),
+}));
+
+builder.subscriptionFields((t) => ({
+  locationUpdates: t.field({
+    type: LocationRef,
+    description:
+      'New locations of the group (or of one device) as they are committed. With `after` (a `Location.cursor`) it first replays everything stored after that location, then goes live: no gap, no duplicate.',
+    // The scope is checked inside the stream rather than with authScopes, so that the
+    // refusal reaches the client the same way on every transport: one error, then complete.
+    args: {
+      deviceId: t.arg.string(),
+      after: t.arg.string({ description: 'Resume after this `Location.cursor`.' }),
+    },
+    subscribe: (_root, { deviceId, after }, { services, principal }) =>
+      principal.scopes.has('locations:read')
+        ? services.live.stream({ groupId: principal.groupId, keyId: principal.keyId, deviceId, after })
+        : endedStream(
+            forbidden(
+              'Not allowed to use Subscription.locationUpdates: this key lacks the locations:read scope',
+            ),
+          ),
+    resolve: (event: StreamEvent) => {
+      // A stream that has to end says why as a GraphQL error, then completes.
+      if ('end' in event) throw event.end;
+      return event;
+    },
+  }),
 }));

@@ -1,7 +1,10 @@
 // The GraphQL server (Yoga) with the one context factory every transport uses.
 
+import { randomUUID } from 'node:crypto';
+import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Principal } from '../auth/apiKeys.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiKeyFromHeaders, type Context, createContext } from '../schema/context.ts';
@@ -22,8 +25,12 @@ export function createGraphQLServer(services: Services, logger: Logger): Yoga {
       headers: JSON.stringify({ 'X-API-Key': 'paste your gfm_ key here' }, null, 2),
       shouldPersistHeaders: true,
     },
-    context: async ({ request }) => {
-      const principal = await services.apiKeys.authenticate(apiKeyFromHeaders(request.headers));
+    // One context factory for every transport. WebSocket connections authenticate at
+    // connection_init and pass the principal in; HTTP and SSE requests carry the key.
+    context: async (initial) => {
+      const principal =
+        (initial as { principal?: Principal }).principal ??
+        (await services.apiKeys.authenticate(apiKeyFromHeaders(initial.request.headers)));
       return createContext(services, principal);
     },
     maskedErrors: {
@@ -33,7 +40,37 @@ export function createGraphQLServer(services: Services, logger: Logger): Yoga {
           logger.error({ err: unexpected }, 'unexpected error in a GraphQL request'),
         ),
     },
-    plugins: [useClientErrorCodes()],
+    plugins: [
+      useClientErrorCodes(),
+      useGraphQLSSE({
+        endpoint: '/graphql/stream',
+        // Refuse a bad key before the event stream opens (the context factory runs only later).
+        authenticate: async (req) => {
+          const headers = req.headers as Headers;
+          try {
+            await services.apiKeys.authenticate(apiKeyFromHeaders(headers));
+          } catch (error) {
+            const client = toClientError(error, () => {});
+            return [
+              JSON.stringify({
+                errors: [{ message: client.message, extensions: { code: client.extensions.code } }],
+              }),
+              {
+                status: 401,
+                statusText: 'Unauthorized',
+                headers: { 'content-type': 'application/json; charset=utf-8' },
+              },
+            ];
+          }
+          // graphql-sse's default token, which single-connection mode needs.
+          return (
+            headers.get('x-graphql-event-stream-token') ||
+            new URL(req.url).searchParams.get('token') ||
+            randomUUID()
+          );
+        },
+      }),
+    ],
   });
 }
 

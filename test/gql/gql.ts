@@ -24,6 +24,8 @@ type Documents = {
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DevicesDocument,
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.OneDeviceDocument,
+    "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportLiveDocument,
+    "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": typeof types.RevokeLiveDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": typeof types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": typeof types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
@@ -40,6 +42,8 @@ const documents: Documents = {
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DevicesDocument,
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": types.OneDeviceDocument,
+    "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportLiveDocument,
+    "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": types.RevokeLiveDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
@@ -100,6 +104,14 @@ export function graphql(source: "\n  query Devices($first: Int, $after: String) 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -42,12 +42,14 @@ export interface TestKey {
 let groupCounter = 0;
 
 export async function startTestServer(
-  options: { database?: TestDatabase; skew?: number } = {},
+  options: { database?: TestDatabase; skew?: number; redisUrl?: string; bufferLimit?: number } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const config = {
     locations: { maxFutureSkewMs: options.skew ?? 5 * 60_000 },
     database: database.config,
+    redisUrl: options.redisUrl,
+    live: { bufferLimit: options.bufferLimit ?? 10_000 },
   };
   const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
   const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger);

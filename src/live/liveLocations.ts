@@ -1,0 +1,335 @@
+// Live location streams with gap-free resume.
+//
+// Every commit publishes its new locations (in sequence order) on the group's topic.
+// A stream subscribes to that topic first, then reads the database, so nothing can
+// fall between the two:
+//   1. replay: every stored location after the client's cursor, a page at a time,
+//      up to the group's last sequence read after subscribing;
+//   2. live: events from the topic. Sequences are dense and commit-ordered, so an
+//      event with sequence N proves that everything below N is committed: a hole
+//      (events crossing from other instances can arrive out of order) is filled from
+//      the database, and anything at or below the cursor is a duplicate and dropped.
+// Each stream buffers at most `maxBuffered` locations; a subscriber that falls further
+// behind is ended with SLOW_CONSUMER and resumes from its last cursor.
+
+import type { Sql } from '../db/sql.ts';
+import { AppError, InputError } from '../errors.ts';
+import {
+  decodeSequenceCursor,
+  LOCATION_COLUMNS,
+  type Location,
+  type LocationRow,
+  toLocation,
+} from '../locations/types.ts';
+import type { PubSub } from '../pubsub/pubsub.ts';
+import type { WireLocation } from '../pubsub/topics.ts';
+
+export interface StreamRequest {
+  groupId: string;
+  keyId: string;
+  deviceId?: string | null;
+  /** A `Location.cursor`: replay what came after it first. */
+  after?: string | null;
+}
+
+/** What a stream yields: a location, or the error that ends it. */
+export type StreamEvent = Location | { end: AppError };
+
+export interface LiveOptions {
+  maxBuffered?: number;
+  replayPageSize?: number;
+  /** How often streams check that their key is still valid (revocation, expiry). */
+  keyCheckIntervalMs?: number;
+  isKeyActive?: (keyIds: string[]) => Promise<Set<string>>;
+  onError?: (error: unknown) => void;
+}
+
+export class LiveLocations {
+  private readonly maxBuffered: number;
+  private readonly replayPageSize: number;
+  private readonly streamsByKey = new Map<string, Set<(error: AppError) => void>>();
+  private readonly onError: (error: unknown) => void;
+  private readonly keyTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly pubsub: PubSub,
+    private readonly options: LiveOptions = {},
+  ) {
+    this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.replayPageSize = options.replayPageSize ?? 500;
+    this.onError = options.onError ?? (() => {});
+    pubsub.onHealthChange((healthy) => {
+      if (!healthy)
+        this.endAll(
+          new AppError('UNAVAILABLE', 'Live updates are interrupted; resume from your last cursor.'),
+        );
+    });
+    if (options.isKeyActive) {
+      this.keyTimer = setInterval(() => void this.checkKeys(), options.keyCheckIntervalMs ?? 2_000);
+      this.keyTimer.unref();
+    }
+  }
+
+  /** Announces what a commit created. Called after COMMIT, in sequence order. */
+  publish(groupId: string, created: readonly Location[]): void {
+    if (created.length === 0) return;
+    this.pubsub
+      .publish('group.locations', groupId, { groupId, locations: created.map(toWire) })
+      .catch(this.onError);
+  }
+
+  /** Ends every stream (shutdown). */
+  close(): void {
+    if (this.keyTimer) clearInterval(this.keyTimer);
+    this.endAll(new AppError('UNAVAILABLE', 'The server is shutting down; resume from your last cursor.'));
+  }
+
+  /**
+   * The events of one subscription. Ending it (`return()`, as transports do when the
+   * client goes away) wakes a stream that is waiting for events, so it never lingers.
+   */
+  stream(request: StreamRequest): AsyncIterableIterator<StreamEvent> {
+    const buffer = new EventBuffer(this.maxBuffered);
+    const events = this.run(request, buffer);
+    return {
+      next: () => events.next(),
+      return: (value?: unknown) => {
+        buffer.close();
+        return events.return(value as undefined);
+      },
+      throw: (error?: unknown) => {
+        buffer.close();
+        return events.throw(error);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  private async *run(request: StreamRequest, buffer: EventBuffer): AsyncGenerator<StreamEvent> {
+    const { groupId, deviceId } = request;
+    let cursor: bigint | undefined;
+    if (request.after != null) {
+      cursor = decodeSequenceCursor(request.after);
+      // Errors that end a stream are yielded, so every transport shows them the same way.
+      if (cursor === undefined) {
+        yield { end: InputError.at(['after'], 'is not a Location.cursor') };
+        return;
+      }
+    }
+
+    const stop = (error: AppError) => buffer.end(error);
+    const unsubscribe = await this.pubsub.subscribe('group.locations', groupId, (event) =>
+      buffer.push(event.locations),
+    );
+    this.register(request.keyId, stop);
+    try {
+      const last = await this.lastSequence(groupId);
+      if (cursor === undefined) {
+        cursor = last;
+      } else {
+        const problem =
+          cursor > last
+            ? InputError.at(['after'], 'is ahead of this group’s stream')
+            : await this.checkRetained(groupId, cursor);
+        if (problem) {
+          yield { end: problem };
+          return;
+        }
+        for await (const location of this.range(groupId, deviceId, cursor, last)) yield location;
+        cursor = last;
+      }
+      for (;;) {
+        const next = await buffer.next();
+        if (next === undefined) return;
+        if ('end' in next) {
+          yield next;
+          return;
+        }
+        for (const wire of next) {
+          const sequence = BigInt(wire.sequence);
+          if (sequence <= cursor) continue;
+          if (sequence > cursor + 1n) {
+            for await (const location of this.range(groupId, deviceId, cursor, sequence - 1n)) yield location;
+          }
+          cursor = sequence;
+          if (deviceId == null || wire.deviceId === deviceId) yield fromWire(groupId, wire);
+        }
+      }
+    } finally {
+      unsubscribe();
+      this.unregister(request.keyId, stop);
+    }
+  }
+
+  /** Stored locations with from < sequence <= to, in order, a page at a time. */
+  private async *range(groupId: string, deviceId: string | null | undefined, from: bigint, to: bigint) {
+    let position = from;
+    while (position < to) {
+      const rows = await this.sql.query<LocationRow>(
+        `SELECT ${LOCATION_COLUMNS('l')} FROM locations l
+         WHERE l.group_id = $1::uuid AND l.sequence > $2::bigint AND l.sequence <= $3::bigint
+           AND ($4::text IS NULL OR l.device_id = $4::text)
+         ORDER BY l.sequence LIMIT $5`,
+        [groupId, position.toString(), to.toString(), deviceId ?? null, this.replayPageSize],
+      );
+      for (const row of rows) yield toLocation(groupId, row);
+      if (rows.length < this.replayPageSize) return;
+      position = BigInt(rows[rows.length - 1]!.sequence);
+    }
+  }
+
+  private async lastSequence(groupId: string): Promise<bigint> {
+    const [row] = await this.sql.query<{ last: string }>(
+      'SELECT last_sequence::text AS last FROM groups WHERE id = $1::uuid',
+      [groupId],
+    );
+    return BigInt(row?.last ?? '0');
+  }
+
+  /** A cursor older than the oldest stored location would silently skip what retention deleted. */
+  private async checkRetained(groupId: string, cursor: bigint): Promise<AppError | undefined> {
+    const [row] = await this.sql.query<{ first: string | null }>(
+      'SELECT min(sequence)::text AS first FROM locations WHERE group_id = $1::uuid',
+      [groupId],
+    );
+    if (row?.first != null && cursor + 1n < BigInt(row.first)) {
+      return new AppError(
+        'CURSOR_EXPIRED',
+        'This cursor is older than the stored history; read `locations` again and subscribe without `after` or with a newer cursor.',
+      );
+    }
+    return undefined;
+  }
+
+  private register(keyId: string, stop: (error: AppError) => void) {
+    let streams = this.streamsByKey.get(keyId);
+    if (!streams) this.streamsByKey.set(keyId, (streams = new Set()));
+    streams.add(stop);
+  }
+
+  private unregister(keyId: string, stop: (error: AppError) => void) {
+    const streams = this.streamsByKey.get(keyId);
+    streams?.delete(stop);
+    if (streams?.size === 0) this.streamsByKey.delete(keyId);
+  }
+
+  private endAll(error: AppError) {
+    for (const streams of this.streamsByKey.values()) for (const stop of streams) stop(error);
+  }
+
+  private async checkKeys(): Promise<void> {
+    const keyIds = [...this.streamsByKey.keys()];
+    if (keyIds.length === 0 || !this.options.isKeyActive) return;
+    try {
+      const active = await this.options.isKeyActive(keyIds);
+      for (const keyId of keyIds) {
+        if (active.has(keyId)) continue;
+        for (const stop of this.streamsByKey.get(keyId) ?? []) {
+          stop(
+            new AppError('UNAUTHENTICATED', 'The API key of this subscription was revoked or has expired.'),
+          );
+        }
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
+
+/** A stream that only reports why it cannot start. */
+export async function* endedStream(error: AppError): AsyncGenerator<StreamEvent> {
+  yield { end: error };
+}
+
+/** A stream's bounded inbox: batches of locations from the PubSub, or the reason it ends. */
+class EventBuffer {
+  private readonly items: (WireLocation[] | { end: AppError })[] = [];
+  private size = 0;
+  private waiting: ((value: WireLocation[] | { end: AppError } | undefined) => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly max: number) {}
+
+  push(batch: WireLocation[]): void {
+    if (this.closed) return;
+    // One commit's batch is always taken when the subscriber has caught up, however large.
+    if (this.size > 0 && this.size + batch.length > this.max) {
+      this.end(
+        new AppError(
+          'SLOW_CONSUMER',
+          `You fell more than ${this.max} locations behind; resume from your last cursor.`,
+        ),
+      );
+      return;
+    }
+    this.size += batch.length;
+    this.deliver(batch);
+  }
+
+  end(error: AppError): void {
+    if (this.closed) return;
+    this.items.length = 0;
+    this.size = 0;
+    this.deliver({ end: error });
+    this.closed = true;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.waiting?.(undefined);
+    this.waiting = undefined;
+  }
+
+  next(): Promise<WireLocation[] | { end: AppError } | undefined> {
+    const item = this.items.shift();
+    if (item) {
+      if (!('end' in item)) this.size -= item.length;
+      return Promise.resolve(item);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  private deliver(item: WireLocation[] | { end: AppError }) {
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      if (!('end' in item)) this.size -= item.length;
+      resolve(item);
+    } else {
+      this.items.push(item);
+    }
+  }
+}
+
+export function toWire(location: Location): WireLocation {
+  return {
+    deviceId: location.deviceId,
+    sequence: location.sequence.toString(),
+    latitude: location.latitude,
+    longitude: location.longitude,
+    accuracy: location.accuracy,
+    altitude: location.altitude,
+    speed: location.speed,
+    heading: location.heading,
+    battery: location.battery,
+    recordedAt: location.recordedAt.toISOString(),
+    receivedAt: location.receivedAt.toISOString(),
+    clientId: location.clientId,
+  };
+}
+
+function fromWire(groupId: string, wire: WireLocation): Location {
+  return {
+    ...wire,
+    groupId,
+    sequence: BigInt(wire.sequence),
+    recordedAt: new Date(wire.recordedAt),
+    receivedAt: new Date(wire.receivedAt),
+  };
+}

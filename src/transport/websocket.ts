@@ -1,0 +1,80 @@
+// GraphQL over WebSocket (graphql-ws protocol, `graphql-transport-ws`) on /graphql.
+// The key comes in connection_init as `connectionParams.apiKey`; a bad key closes
+// the socket with 4403 before any operation runs. Operations then run through Yoga,
+// with the same context factory as HTTP and SSE.
+import type { Server } from 'node:http';
+import type { ExecutionArgs } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { Principal } from '../auth/apiKeys.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Services } from '../services.ts';
+import type { Yoga } from './yoga.ts';
+
+/** Largest message a client may send (operations are small). */
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Ping interval; a socket that does not answer with a pong in time is closed. */
+const KEEPALIVE_MS = 12_000;
+
+interface Enveloped {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+
+export function attachWebSocket(server: Server, yoga: Yoga, services: Services, logger: Logger) {
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_PAYLOAD_BYTES });
+  const principals = new WeakMap<object, Principal>();
+  useServer(
+    {
+      isProd: true,
+      onConnect: async (ctx) => {
+        const apiKey = ctx.connectionParams?.apiKey;
+        try {
+          principals.set(
+            ctx.extra.socket,
+            await services.apiKeys.authenticate(typeof apiKey === 'string' ? apiKey : null),
+          );
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          principal: principals.get(ctx.extra.socket),
+          params: payload,
+        });
+        const document = parse(payload.query);
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.debug({ errors: errors.map((e) => e.message) }, 'websocket operation failed');
+      },
+    },
+    wss,
+    KEEPALIVE_MS,
+  );
+  return {
+    wss,
+    /** Closes every socket with 1001 (going away) and stops accepting new ones. */
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.close(1001, 'Server shutting down');
+        wss.close(() => resolve());
+        setTimeout(() => {
+          for (const client of wss.clients) client.terminate();
+        }, 1000).unref();
+      }),
+  };
+}

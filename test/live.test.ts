@@ -1,0 +1,283 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { LocationInput } from './gql/graphql.ts';
+import { graphql } from './gql/index.ts';
+import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
+import { type Result, subscribe, TRANSPORTS } from './helpers/subscriptions.ts';
+
+const ReportLive = graphql(`
+  mutation ReportLive($input: [LocationInput!]!) {
+    reportLocations(input: $input) {
+      cursor
+    }
+  }
+`);
+
+const RevokeLive = graphql(`
+  mutation RevokeLive($id: ID!) {
+    revokeApiKey(id: $id) {
+      id
+    }
+  }
+`);
+
+const UPDATES =
+  'subscription($deviceId: String, $after: String) { locationUpdates(deviceId: $deviceId, after: $after) { cursor deviceId latitude recordedAt } }';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ bufferLimit: 200 });
+});
+afterAll(() => server.stop());
+
+const fix = (deviceId: string, latitude: number): LocationInput => ({
+  deviceId,
+  latitude,
+  longitude: 13.4,
+  recordedAt: new Date().toISOString(),
+});
+const sequenceOf = (cursor: string) => Number(Buffer.from(cursor, 'base64url').toString().split(':')[1]);
+const update = (result: Result) =>
+  result.data?.locationUpdates as { cursor: string; deviceId: string; latitude: number };
+const report = async (key: TestKey, input: LocationInput[]) => {
+  const response = await key.request(ReportLive, { input });
+  expect(response.errors).toBeUndefined();
+  return response.data!.reportLocations.map((l) => l.cursor);
+};
+/** A subscription is live once the server has subscribed; give it a moment after connecting. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+describe.each(TRANSPORTS)('locationUpdates over %s', (transport) => {
+  it('delivers every new location of the group, in order', async () => {
+    const key = await server.key();
+    const sub = subscribe(transport, server.url, key.key, UPDATES);
+    try {
+      await settle();
+      for (let i = 0; i < 5; i++) await report(key, [fix('a', i)]);
+      await report(key, [fix('b', 5), fix('a', 6), fix('b', 7)]);
+      const results = await sub.waitFor(8);
+      expect(results.map((r) => update(r).latitude)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(results.map((r) => sequenceOf(update(r).cursor))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(update(results[5]!).deviceId).toBe('b');
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('filters by device and never crosses groups, whatever the arguments', async () => {
+    const mine = await server.key();
+    const stranger = await server.key();
+    const all = subscribe(transport, server.url, stranger.key, UPDATES);
+    const tampered = subscribe(transport, server.url, stranger.key, UPDATES, { deviceId: 'shared-name' });
+    const onlyB = subscribe(transport, server.url, mine.key, UPDATES, { deviceId: 'b' });
+    try {
+      await settle();
+      await report(mine, [fix('shared-name', 1), fix('b', 2), fix('shared-name', 3)]);
+      expect((await onlyB.waitFor(1)).map((r) => update(r).latitude)).toEqual([2]);
+      await report(stranger, [fix('own', 9)]);
+      expect((await all.waitFor(1)).map((r) => update(r).latitude)).toEqual([9]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(all.results).toHaveLength(1);
+      expect(tampered.results).toHaveLength(0);
+      expect(onlyB.results).toHaveLength(1);
+    } finally {
+      await Promise.all([all.close(), tampered.close(), onlyB.close()]);
+    }
+  });
+
+  it('replays what came after a cursor, then continues live', async () => {
+    const key = await server.key();
+    const cursors = await report(key, [fix('a', 0), fix('a', 1), fix('a', 2), fix('a', 3)]);
+    const sub = subscribe(transport, server.url, key.key, UPDATES, { after: cursors[1] });
+    try {
+      expect((await sub.waitFor(2)).map((r) => update(r).latitude)).toEqual([2, 3]);
+      await report(key, [fix('a', 4)]);
+      expect((await sub.waitFor(3)).map((r) => update(r).latitude)).toEqual([2, 3, 4]);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('refuses a bad key', async () => {
+    const sub = subscribe(transport, server.url, 'gfm_not_a_key', UPDATES);
+    try {
+      const { description } = await sub.ended;
+      const shown = `${description} ${JSON.stringify(sub.results)}`;
+      // graphql-ws closes at connection_init; HTTP transports answer 401 with UNAUTHENTICATED.
+      expect(shown).toMatch(transport === 'ws' ? /^close 4403/ : /^HTTP 401|UNAUTHENTICATED/);
+      expect(sub.results.every((r) => !r.data?.locationUpdates)).toBe(true);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('refuses a key without locations:read', async () => {
+    const writer = await server.key({ scopes: ['locations:write'] });
+    const sub = subscribe(transport, server.url, writer.key, UPDATES);
+    try {
+      const { description } = await sub.ended;
+      const shown = `${description} ${JSON.stringify(sub.results)}`;
+      expect(shown).toContain('FORBIDDEN');
+      expect(sub.results.every((r) => !r.data?.locationUpdates)).toBe(true);
+    } finally {
+      await sub.close();
+    }
+  });
+});
+
+describe('resume', () => {
+  it('has no gap and no duplicate at the seam, with concurrent writers and repeated reconnects', async () => {
+    const key = await server.key();
+    const total = 4 * (30 + 6);
+    const received: number[] = [];
+    let after: string | undefined;
+    let sub = subscribe('ws', server.url, key.key, UPDATES);
+    await settle(); // the first subscription is live before anything is written
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      for (let i = 0; i < 30; i++) {
+        await report(key, i % 5 === 0 ? [fix(`w${w}`, i), fix(`w${w}`, i)] : [fix(`w${w}`, i)]);
+      }
+    });
+    const reader = (async () => {
+      for (let round = 1; ; round++) {
+        try {
+          // Take a few, then drop the connection mid-stream and resume from the last cursor.
+          const want = Math.min(total, received.length + 7) - received.length;
+          const results = await sub.waitFor(want, 20_000);
+          for (const result of results) {
+            received.push(sequenceOf(update(result).cursor));
+            after = update(result).cursor;
+          }
+        } finally {
+          await sub.close();
+        }
+        if (received.length >= total) return;
+        sub = subscribe(TRANSPORTS[round % TRANSPORTS.length]!, server.url, key.key, UPDATES, { after });
+      }
+    })();
+    await Promise.all([...writers, reader]);
+    expect(received).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  });
+
+  it('refuses a malformed cursor and one older than the stored history', async () => {
+    const key = await server.key();
+    const bad = subscribe('ws', server.url, key.key, UPDATES, { after: 'not-a-cursor' });
+    expect(JSON.stringify((await bad.waitFor(1))[0])).toContain('BAD_USER_INPUT');
+    await bad.close();
+
+    const cursors = await report(key, [fix('a', 0), fix('a', 1), fix('a', 2)]);
+    // What retention would do: the oldest locations are gone.
+    await server.runtime.db.sql.query('DELETE FROM locations WHERE group_id = $1 AND sequence <= 2', [
+      key.groupId,
+    ]);
+    const expired = subscribe('ws', server.url, key.key, UPDATES, { after: cursors[0] });
+    const [result] = await expired.waitFor(1);
+    expect(result!.errors![0]!.extensions).toMatchObject({ code: 'CURSOR_EXPIRED' });
+    await expired.close();
+    // The cursor just before what is stored still works.
+    const fine = subscribe('ws', server.url, key.key, UPDATES, { after: cursors[1] });
+    expect((await fine.waitFor(1)).map((r) => update(r).latitude)).toEqual([2]);
+    await fine.close();
+  });
+});
+
+describe('fan-out', () => {
+  it('delivers to many subscribers without a database query per subscriber', async () => {
+    const key = await server.key();
+    const subs = Array.from({ length: 20 }, (_, i) =>
+      subscribe(i % 2 ? 'ws' : 'graphql-sse', server.url, key.key, UPDATES),
+    );
+    try {
+      await settle();
+      const { sql } = server.runtime.db;
+      const original = sql.query.bind(sql);
+      let queries = 0;
+      sql.query = ((...args: Parameters<typeof original>) => {
+        queries++;
+        return original(...args);
+      }) as typeof sql.query;
+      try {
+        await report(
+          key,
+          Array.from({ length: 10 }, (_, i) => fix('fan', i)),
+        );
+        await Promise.all(subs.map((s) => s.waitFor(10)));
+      } finally {
+        sql.query = original;
+      }
+      // One write for the batch; 20 subscribers x 10 events cost nothing more.
+      expect(queries).toBe(1);
+    } finally {
+      await Promise.all(subs.map((s) => s.close()));
+    }
+  });
+
+  it('disconnects a subscriber that stops reading, and nobody else', async () => {
+    const key = await server.key();
+    const healthy = subscribe('ws', server.url, key.key, UPDATES);
+    // A raw graphql-ws client that stops reading its socket after subscribing. Its query
+    // asks for each field many times, so that every event is large and the kernel's
+    // socket buffers fill quickly and push back on the server.
+    const wide = Array.from({ length: 60 }, (_, i) => `a${i}: cursor b${i}: recordedAt`).join(' ');
+    const stalled = new WebSocket(server.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const messages: string[] = [];
+    stalled.on('message', (data) => messages.push(String(data)));
+    await new Promise((resolve) => stalled.once('open', resolve));
+    stalled.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key.key } }));
+    await new Promise((resolve) => stalled.once('message', resolve));
+    stalled.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: `subscription { locationUpdates { cursor ${wide} } }` },
+      }),
+    );
+    await settle();
+    const socket = (stalled as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    try {
+      const batches = 30;
+      for (let i = 0; i < batches; i++) {
+        await report(
+          key,
+          Array.from({ length: 100 }, (_, j) => fix('flood', j % 90)),
+        );
+        await healthy.waitFor((i + 1) * 100, 30_000); // the healthy subscriber keeps up
+      }
+      expect(healthy.results.every((r) => !r.errors)).toBe(true);
+      expect(process.memoryUsage().rss).toBeLessThan(1024 ** 3);
+      socket.resume();
+      await expect
+        .poll(() => messages.some((m) => m.includes('SLOW_CONSUMER')), { timeout: 20_000 })
+        .toBe(true);
+      // It got a prefix, in order, then the error; it can resume from its last cursor.
+      const nexts = messages.map((m) => JSON.parse(m)).filter((m) => m.type === 'next' && m.payload.data);
+      expect(nexts.length).toBeLessThan(batches * 100);
+      const sequences = nexts.map((m) => sequenceOf(m.payload.data.locationUpdates.cursor));
+      expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + i));
+    } finally {
+      stalled.terminate();
+      await healthy.close();
+    }
+  });
+});
+
+describe('revocation', () => {
+  it('ends the live subscriptions of a revoked key within 5 seconds', async () => {
+    const admin = await server.key();
+    const viewer = await server.key({ groupId: admin.groupId, scopes: ['locations:read'] });
+    const subs = [
+      subscribe('ws', server.url, viewer.key, UPDATES),
+      subscribe('sse', server.url, viewer.key, UPDATES),
+    ];
+    await settle();
+    const revokedAt = Date.now();
+    await admin.request(RevokeLive, { id: viewer.id });
+    for (const sub of subs) {
+      const [result] = await sub.waitFor(1, 6_000);
+      expect(result!.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(5_000);
+    await Promise.all(subs.map((s) => s.close()));
+  });
+});
