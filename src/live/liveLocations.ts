@@ -205,8 +205,8 @@ export class LiveLocations {
   }
 
   private register(keyId: string, stop: (error: AppError) => void) {
-    let streams = this.streamsByKey.get(keyId);
-    if (!streams) this.streamsByKey.set(keyId, (streams = new Set()));
+    const streams = this.streamsByKey.get(keyId) ?? new Set();
+    this.streamsByKey.set(keyId, streams);
     streams.add(stop);
   }
 
