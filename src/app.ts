@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import getRawBody from 'raw-body';
 import type { Database } from './db/database.ts';
 import type { Logger } from './observability/logger.ts';
+import type { PubSub } from './pubsub/pubsub.ts';
 import type { Services } from './services.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
@@ -12,6 +13,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppDeps {
   db: Database;
+  pubsub: PubSub;
   services: Services;
   logger: Logger;
 }
@@ -25,21 +27,13 @@ export interface App {
   stop(): Promise<void>;
 }
 
-export function createApp({ db, services, logger }: AppDeps): App {
+export function createApp({ db, pubsub, services, logger }: AppDeps): App {
   const yoga = createGraphQLServer(services, logger);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      try {
-        await db.ping();
-        return sendJson(res, 200, { status: 'ready', database: 'ok' });
-      } catch (error) {
-        logger.warn({ err: error }, 'readiness check failed');
-        return sendJson(res, 503, { status: 'unready', database: 'unavailable' });
-      }
-    }
+    if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       // Read the body here so that an oversized one is refused with 413 before Yoga parses anything.
       try {
@@ -62,6 +56,26 @@ export function createApp({ db, services, logger }: AppDeps): App {
       }
     }
     return yoga.requestListener(req, res);
+  };
+
+  const readiness = async (): Promise<[number, Record<string, string>]> => {
+    const check = (probe: () => Promise<void>, what: string) =>
+      probe().then(
+        () => 'ok',
+        (error: unknown) => {
+          logger.warn({ err: error }, `readiness: ${what} unavailable`);
+          return 'unavailable';
+        },
+      );
+    const [database, redis] = await Promise.all([
+      check(() => db.ping(), 'database'),
+      pubsub.kind === 'redis' ? check(() => pubsub.ping(), 'redis') : Promise.resolve(undefined),
+    ]);
+    const body: Record<string, string> = { status: 'ready', database };
+    if (redis) body.redis = redis;
+    const ready = database === 'ok' && (redis === undefined || redis === 'ok');
+    if (!ready) body.status = 'unready';
+    return [ready ? 200 : 503, body];
   };
 
   const server = createServer((req, res) => {

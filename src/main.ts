@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
   const demoKey = await bootstrapDemo(runtime);
-  const app = createApp({ db: runtime.db, services: runtime.services, logger });
+  const app = createApp({ db: runtime.db, pubsub: runtime.pubsub, services: runtime.services, logger });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
+  // A stray rejected promise (a library's fire-and-forget call) must not take the server down.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 }

@@ -3,7 +3,7 @@ import WebSocket from 'ws';
 import type { LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
-import { type Result, subscribe, TRANSPORTS } from './helpers/subscriptions.ts';
+import { type Result, subscribe, TRANSPORTS, type Transport } from './helpers/subscriptions.ts';
 
 const ReportLive = graphql(`
   mutation ReportLive($input: [LocationInput!]!) {
@@ -44,20 +44,39 @@ const report = async (key: TestKey, input: LocationInput[]) => {
   expect(response.errors).toBeUndefined();
   return response.data!.reportLocations.map((l) => l.cursor);
 };
-/** A subscription is live once the server has subscribed; give it a moment after connecting. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Subscribes and returns once the subscription is certainly live: two primer locations
+ * are written, the subscription resumes after the first and receives the second, which
+ * it can only do after it has subscribed to the live topic. The primer is then dropped.
+ */
+async function liveSubscription(
+  transport: Transport,
+  key: TestKey,
+  variables: { deviceId?: string } = {},
+  writer: TestKey = key,
+) {
+  const [before] = await report(writer, [
+    fix(variables.deviceId ?? 'primer', -1),
+    fix(variables.deviceId ?? 'primer', -2),
+  ]);
+  const sub = subscribe(transport, server.url, key.key, UPDATES, { ...variables, after: before });
+  await sub.waitFor(1);
+  sub.results.shift();
+  return sub;
+}
 
 describe.each(TRANSPORTS)('locationUpdates over %s', (transport) => {
   it('delivers every new location of the group, in order', async () => {
     const key = await server.key();
-    const sub = subscribe(transport, server.url, key.key, UPDATES);
+    const sub = await liveSubscription(transport, key);
     try {
-      await settle();
       for (let i = 0; i < 5; i++) await report(key, [fix('a', i)]);
       await report(key, [fix('b', 5), fix('a', 6), fix('b', 7)]);
       const results = await sub.waitFor(8);
       expect(results.map((r) => update(r).latitude)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-      expect(results.map((r) => sequenceOf(update(r).cursor))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(results.map((r) => sequenceOf(update(r).cursor))).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
       expect(update(results[5]!).deviceId).toBe('b');
     } finally {
       await sub.close();
@@ -67,16 +86,15 @@ describe.each(TRANSPORTS)('locationUpdates over %s', (transport) => {
   it('filters by device and never crosses groups, whatever the arguments', async () => {
     const mine = await server.key();
     const stranger = await server.key();
-    const all = subscribe(transport, server.url, stranger.key, UPDATES);
-    const tampered = subscribe(transport, server.url, stranger.key, UPDATES, { deviceId: 'shared-name' });
-    const onlyB = subscribe(transport, server.url, mine.key, UPDATES, { deviceId: 'b' });
+    const tampered = await liveSubscription(transport, stranger, { deviceId: 'shared-name' });
+    const all = await liveSubscription(transport, stranger);
+    const onlyB = await liveSubscription(transport, mine, { deviceId: 'b' });
     try {
-      await settle();
       await report(mine, [fix('shared-name', 1), fix('b', 2), fix('shared-name', 3)]);
       expect((await onlyB.waitFor(1)).map((r) => update(r).latitude)).toEqual([2]);
       await report(stranger, [fix('own', 9)]);
       expect((await all.waitFor(1)).map((r) => update(r).latitude)).toEqual([9]);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await pause(300);
       expect(all.results).toHaveLength(1);
       expect(tampered.results).toHaveLength(0);
       expect(onlyB.results).toHaveLength(1);
@@ -130,9 +148,9 @@ describe('resume', () => {
     const key = await server.key();
     const total = 4 * (30 + 6);
     const received: number[] = [];
+    const primers = 2;
     let after: string | undefined;
-    let sub = subscribe('ws', server.url, key.key, UPDATES);
-    await settle(); // the first subscription is live before anything is written
+    let sub = await liveSubscription('ws', key);
     const writers = Array.from({ length: 4 }, async (_, w) => {
       for (let i = 0; i < 30; i++) {
         await report(key, i % 5 === 0 ? [fix(`w${w}`, i), fix(`w${w}`, i)] : [fix(`w${w}`, i)]);
@@ -156,7 +174,7 @@ describe('resume', () => {
       }
     })();
     await Promise.all([...writers, reader]);
-    expect(received).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(received).toEqual(Array.from({ length: total }, (_, i) => i + 1 + primers));
   });
 
   it('refuses a malformed cursor and one older than the stored history', async () => {
@@ -184,11 +202,10 @@ describe('resume', () => {
 describe('fan-out', () => {
   it('delivers to many subscribers without a database query per subscriber', async () => {
     const key = await server.key();
-    const subs = Array.from({ length: 20 }, (_, i) =>
-      subscribe(i % 2 ? 'ws' : 'graphql-sse', server.url, key.key, UPDATES),
+    const subs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => liveSubscription(i % 2 ? 'ws' : 'graphql-sse', key)),
     );
     try {
-      await settle();
       const { sql } = server.runtime.db;
       const original = sql.query.bind(sql);
       let queries = 0;
@@ -214,7 +231,7 @@ describe('fan-out', () => {
 
   it('disconnects a subscriber that stops reading, and nobody else', async () => {
     const key = await server.key();
-    const healthy = subscribe('ws', server.url, key.key, UPDATES);
+    const healthy = await liveSubscription('ws', key);
     // A raw graphql-ws client that stops reading its socket after subscribing. Its query
     // asks for each field many times, so that every event is large and the kernel's
     // socket buffers fill quickly and push back on the server.
@@ -232,7 +249,7 @@ describe('fan-out', () => {
         payload: { query: `subscription { locationUpdates { cursor ${wide} } }` },
       }),
     );
-    await settle();
+    await pause(500);
     const socket = (stalled as unknown as { _socket: { pause(): void; resume(): void } })._socket;
     socket.pause();
     try {
@@ -267,15 +284,16 @@ describe('revocation', () => {
     const admin = await server.key();
     const viewer = await server.key({ groupId: admin.groupId, scopes: ['locations:read'] });
     const subs = [
-      subscribe('ws', server.url, viewer.key, UPDATES),
-      subscribe('sse', server.url, viewer.key, UPDATES),
+      await liveSubscription('ws', viewer, {}, admin),
+      await liveSubscription('sse', viewer, {}, admin),
     ];
-    await settle();
     const revokedAt = Date.now();
     await admin.request(RevokeLive, { id: viewer.id });
     for (const sub of subs) {
-      const [result] = await sub.waitFor(1, 6_000);
-      expect(result!.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+      await expect.poll(() => sub.results.find((r) => r.errors), { timeout: 6_000 }).toBeTruthy();
+      expect(sub.results.find((r) => r.errors)!.errors![0]!.extensions).toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
     }
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     await Promise.all(subs.map((s) => s.close()));

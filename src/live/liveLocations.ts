@@ -120,6 +120,10 @@ export class LiveLocations {
       }
     }
 
+    if (!this.pubsub.isHealthy()) {
+      yield { end: unavailable() };
+      return;
+    }
     const stop = (error: AppError) => buffer.end(error);
     const unsubscribe = await this.pubsub.subscribe('group.locations', groupId, (event) =>
       buffer.push(event.locations),
@@ -238,6 +242,12 @@ export class LiveLocations {
     }
   }
 }
+
+const unavailable = () =>
+  new AppError(
+    'UNAVAILABLE',
+    'Live updates are interrupted (PubSub unreachable); resume from your last cursor shortly.',
+  );
 
 /** A stream that only reports why it cannot start. */
 export async function* endedStream(error: AppError): AsyncGenerator<StreamEvent> {

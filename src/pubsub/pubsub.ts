@@ -14,6 +14,8 @@ export interface PubSub {
   subscribe<T extends Topic>(topic: T, key: string, listener: Listener<T>): Promise<() => void>;
   /** Called when the connection to the backend is lost (subscribers may have missed messages) or back. */
   onHealthChange(listener: (healthy: boolean) => void): void;
+  /** False while the backend is unreachable (live delivery is interrupted). */
+  isHealthy(): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -37,6 +39,7 @@ export function createMemoryPubSub(): PubSub {
       };
     },
     onHealthChange() {},
+    isHealthy: () => true,
     async ping() {},
     async close() {
       emitter.removeAllListeners();
@@ -47,7 +50,8 @@ export function createMemoryPubSub(): PubSub {
 export function createRedisPubSub(url: string): PubSub {
   const options = { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: false } as const;
   const publisher = new Redis(url, options);
-  const subscriber = new Redis(url, { ...options, enableOfflineQueue: true });
+  // The subscriber waits out outages: its commands queue until it reconnects (and it re-subscribes).
+  const subscriber = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
   const healthListeners: ((healthy: boolean) => void)[] = [];
   let healthy = true;
   const setHealth = (value: boolean) => {
@@ -70,6 +74,7 @@ export function createRedisPubSub(url: string): PubSub {
     onHealthChange(listener) {
       healthListeners.push(listener);
     },
+    isHealthy: () => healthy && subscriber.status === 'ready',
     async ping() {
       await publisher.ping();
       if (subscriber.status !== 'ready')

@@ -53,7 +53,7 @@ export async function startTestServer(
   };
   const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
   const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger);
-  const app = createApp({ db: runtime.db, services: runtime.services, logger });
+  const app = createApp({ db: runtime.db, pubsub: runtime.pubsub, services: runtime.services, logger });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
   const server: TestServer = {

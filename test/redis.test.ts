@@ -1,0 +1,180 @@
+// Several instances: two real server processes sharing PostgreSQL and Redis.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCOPES } from '../src/auth/scopes.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { openRuntime } from '../src/runtime.ts';
+import { type ServerProcess, startServerProcess } from './helpers/processes.ts';
+import { privateRedis, type RedisProcess } from './helpers/redis.ts';
+import { subscribe } from './helpers/subscriptions.ts';
+
+// Two processes need a database both can open: always PostgreSQL here.
+const ADMIN_URL = process.env.DATABASE_URL || 'postgresql://postgres@127.0.0.1:5432/postgres';
+const UPDATES =
+  'subscription($after: String) { locationUpdates(after: $after) { cursor deviceId latitude } }';
+
+let redis: RedisProcess;
+let databaseUrl: string;
+let dbName: string;
+let a: ServerProcess;
+let b: ServerProcess;
+let key: string;
+let adminKey: string;
+
+async function admin(statement: string) {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  redis = await privateRedis();
+  dbName = `gofindme_test_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE ${dbName}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  databaseUrl = url.toString();
+  const runtime = await openRuntime(loadConfig({ DATABASE_URL: databaseUrl }), createLogger('silent'));
+  const group = await runtime.services.groups.create('fleet');
+  key = (await runtime.services.apiKeys.create({ groupId: group.id, name: 'dashboard', scopes: SCOPES })).key;
+  adminKey = (await runtime.services.apiKeys.create({ groupId: group.id, name: 'admin', scopes: SCOPES }))
+    .key;
+  await runtime.close();
+  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn' };
+  [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await redis?.stop();
+  await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+});
+
+const reportTo = async (server: ServerProcess, latitude: number, apiKey = key) => {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify({
+      query: 'mutation($i: LocationInput!) { reportLocation(input: $i) { cursor } }',
+      variables: { i: { deviceId: 'truck', latitude, longitude: 1, recordedAt: new Date().toISOString() } },
+    }),
+  });
+  const body = await response.json();
+  expect(body.errors).toBeUndefined();
+  return body.data.reportLocation.cursor as string;
+};
+const latitudes = (results: { data?: Record<string, unknown> | null }[]) =>
+  results.map((r) => (r.data?.locationUpdates as { latitude: number }).latitude);
+
+describe('two instances through Redis', { timeout: 120_000 }, () => {
+  it('are both ready', async () => {
+    for (const server of [a, b]) {
+      const response = await fetch(`${server.url}/readyz`);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ready', database: 'ok', redis: 'ok' });
+    }
+  });
+
+  it('deliver what either instance stores to subscribers on both, in order', async () => {
+    // Each subscription resumes after a primer and receives the next one: then it is certainly live.
+    const before = await reportTo(a, -1);
+    await reportTo(b, -2);
+    const onB = subscribe('ws', `${b.url}/graphql`, key, UPDATES, { after: before });
+    const onA = subscribe('graphql-sse', `${a.url}/graphql`, key, UPDATES, { after: before });
+    await Promise.all([onA.waitFor(1), onB.waitFor(1)]);
+    onA.results.shift();
+    onB.results.shift();
+    try {
+      // Concurrent writers on both instances.
+      await Promise.all([
+        (async () => {
+          for (let i = 0; i < 15; i++) await reportTo(a, i);
+        })(),
+        (async () => {
+          for (let i = 0; i < 15; i++) await reportTo(b, 50 + i);
+        })(),
+      ]);
+      for (const sub of [onA, onB]) {
+        const results = await sub.waitFor(30);
+        const sequences = results.map((r) =>
+          Number(
+            Buffer.from((r.data?.locationUpdates as { cursor: string }).cursor, 'base64url')
+              .toString()
+              .split(':')[1],
+          ),
+        );
+        expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + i));
+        expect(new Set(latitudes(results)).size).toBe(30);
+      }
+    } finally {
+      await Promise.all([onA.close(), onB.close()]);
+    }
+  });
+
+  it('keep accepting reports while Redis is down, tell subscribers, and let them resume without loss', async () => {
+    const before = await reportTo(a, 0);
+    const last = await reportTo(a, 1);
+    const sub = subscribe('ws', `${b.url}/graphql`, key, UPDATES, { after: before });
+    const [first] = await sub.waitFor(1);
+    expect(latitudes([first!])).toEqual([1]);
+
+    await redis.stop();
+    const ended = await sub.waitFor(2, 15_000);
+    expect(ended[1]!.errors![0]!.extensions).toMatchObject({ code: 'UNAVAILABLE' });
+    await sub.close();
+
+    // Reports are still stored and acknowledged; readiness says what is wrong.
+    const whileDown = [];
+    for (let i = 2; i <= 6; i++) whileDown.push(await reportTo(i % 2 ? a : b, i));
+    expect(whileDown).toHaveLength(5);
+    const ready = await fetch(`${b.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'unready', redis: 'unavailable' });
+
+    await redis.start();
+    await expect.poll(async () => (await fetch(`${b.url}/readyz`)).status, { timeout: 20_000 }).toBe(200);
+    await expect.poll(async () => (await fetch(`${a.url}/readyz`)).status, { timeout: 20_000 }).toBe(200);
+
+    const resumed = subscribe('ws', `${b.url}/graphql`, key, UPDATES, { after: last });
+    try {
+      expect(latitudes(await resumed.waitFor(5))).toEqual([2, 3, 4, 5, 6]);
+      await reportTo(a, 7);
+      expect(latitudes(await resumed.waitFor(6))).toEqual([2, 3, 4, 5, 6, 7]);
+    } finally {
+      await resumed.close();
+    }
+  });
+
+  it('end a revoked key’s subscriptions on the other instance within 5 seconds', async () => {
+    const created = await fetch(`${a.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+      body: JSON.stringify({
+        query:
+          'mutation { createApiKey(input: { name: "tv", scopes: [LOCATIONS_READ] }) { key apiKey { id } } }',
+      }),
+    }).then((r) => r.json());
+    const { key: tvKey, apiKey } = created.data.createApiKey;
+    const before = await reportTo(a, 10);
+    await reportTo(a, 11);
+    const sub = subscribe('sse', `${b.url}/graphql`, tvKey, UPDATES, { after: before });
+    await sub.waitFor(1);
+    sub.results.shift();
+    const revokedAt = Date.now();
+    await fetch(`${a.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+      body: JSON.stringify({ query: `mutation { revokeApiKey(id: "${apiKey.id}") { id } }` }),
+    });
+    const [result] = await sub.waitFor(1, 6_000);
+    expect(result!.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(Date.now() - revokedAt).toBeLessThan(5_000);
+    await sub.close();
+  });
+});
