@@ -6,7 +6,7 @@ import { SCOPES } from '../src/auth/scopes.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { openRuntime } from '../src/runtime.ts';
-import { type ServerProcess, startServerProcess } from './helpers/processes.ts';
+import { runCli, type ServerProcess, startServerProcess } from './helpers/processes.ts';
 import { privateRedis, type RedisProcess } from './helpers/redis.ts';
 import { subscribe } from './helpers/subscriptions.ts';
 
@@ -176,5 +176,34 @@ describe('two instances through Redis', { timeout: 120_000 }, () => {
     expect(result!.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     await sub.close();
+  });
+
+  it('end a key’s subscriptions when an operator revokes it with the CLI', async () => {
+    const created = await fetch(`${a.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+      body: JSON.stringify({
+        query:
+          'mutation { createApiKey(input: { name: "wall", scopes: [LOCATIONS_READ] }) { key apiKey { id } } }',
+      }),
+    }).then((r) => r.json());
+    const { key: wallKey, apiKey } = created.data.createApiKey;
+    const before = await reportTo(a, 20);
+    await reportTo(b, 21);
+    const onA = subscribe('ws', `${a.url}/graphql`, wallKey, UPDATES, { after: before });
+    const onB = subscribe('graphql-sse', `${b.url}/graphql`, wallKey, UPDATES, { after: before });
+    await Promise.all([onA.waitFor(1), onB.waitFor(1)]);
+    const revoke = await runCli(['keys', 'revoke', apiKey.id, '--json'], {
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: redis.url,
+    });
+    expect(revoke.code).toBe(0);
+    const revokedAt = Date.now();
+    for (const sub of [onA, onB]) {
+      const [, result] = await sub.waitFor(2, 6_000);
+      expect(result!.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(5_000);
+    await Promise.all([onA.close(), onB.close()]);
   });
 });

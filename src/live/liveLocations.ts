@@ -71,6 +71,13 @@ export class LiveLocations {
     }
   }
 
+  /** Open streams on this instance. */
+  get activeStreams(): number {
+    let count = 0;
+    for (const streams of this.streamsByKey.values()) count += streams.size;
+    return count;
+  }
+
   /** Announces what a commit created. Called after COMMIT, in sequence order. */
   publish(groupId: string, created: readonly Location[]): void {
     if (created.length === 0) return;
