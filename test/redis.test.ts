@@ -70,7 +70,7 @@ const reportTo = async (server: ServerProcess, latitude: number, apiKey = key) =
   return body.data.reportLocation.cursor as string;
 };
 const latitudes = (results: { data?: Record<string, unknown> | null }[]) =>
-  results.map((r) => (r.data?.locationUpdates as { latitude: number }).latitude);
+  results.map((r) => (r.data!.locationUpdates as { latitude: number }).latitude);
 
 describe('two instances through Redis', { timeout: 120_000 }, () => {
   it('are both ready', async () => {
@@ -104,7 +104,7 @@ describe('two instances through Redis', { timeout: 120_000 }, () => {
         const results = await sub.waitFor(30);
         const sequences = results.map((r) =>
           Number(
-            Buffer.from((r.data?.locationUpdates as { cursor: string }).cursor, 'base64url')
+            Buffer.from((r.data!.locationUpdates as { cursor: string }).cursor, 'base64url')
               .toString()
               .split(':')[1],
           ),

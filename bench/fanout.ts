@@ -1,0 +1,290 @@
+// Fan-out benchmark: N live subscribers (WebSocket and/or SSE) spread over G groups,
+// locations reported at a fixed rate, and for each delivery the time from sending the
+// report to receiving it. Also: time to connect everyone, and server memory per
+// connection. With --instances 2, two servers share PostgreSQL and Redis; subscribers
+// connect to both and reports go to both.
+//
+//   npm run bench:fanout -- --subscribers 1000 --groups 1 --rate 10 --duration 10 \
+//     [--sse 0.5] [--instances 2] [--runs 3] [--redis]
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { SCOPES } from '../src/auth/scopes.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { openRuntime } from '../src/runtime.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '1000' },
+    groups: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '10' },
+    sse: { type: 'string', default: '0' },
+    instances: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '1' },
+    redis: { type: 'boolean', default: false },
+    port: { type: 'string', default: '4700' },
+  },
+});
+const N = Number(values.subscribers);
+const G = Number(values.groups);
+const RATE = Number(values.rate);
+const DURATION = Number(values.duration);
+const SSE_SHARE = Number(values.sse);
+const INSTANCES = Number(values.instances);
+const RUNS = Number(values.runs);
+const USE_REDIS = values.redis || INSTANCES > 1;
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const QUERY = 'subscription { locationUpdates { cursor clientId } }';
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server> {
+  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not start');
+}
+
+/** Resident memory of the server process (the tsx wrapper's node child, i.e. the biggest of the tree). */
+function rssOf(pid: number): number {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${tree[i]}/task/${tree[i]}/children`, 'utf8').trim();
+      if (children) tree.push(...children.split(/\s+/).map(Number));
+    } catch {}
+  }
+  return Math.max(
+    ...tree.map((p) => {
+      try {
+        return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+      } catch {
+        return 0;
+      }
+    }),
+  );
+}
+
+type OnEvent = (clientId: string) => void;
+
+/** A bare graphql-ws client: connection_init, subscribe, and `next` messages. */
+function wsSubscriber(url: string, key: string, onEvent: OnEvent): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    socket.on('error', reject);
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key } })),
+    );
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'connection_ack') {
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+        resolve(() => socket.terminate());
+      } else if (message.type === 'next') {
+        onEvent(message.payload.data.locationUpdates.clientId);
+      }
+    });
+  });
+}
+
+/** graphql-sse "distinct connections" mode over fetch. */
+async function sseSubscriber(url: string, key: string, onEvent: OnEvent): Promise<() => void> {
+  const controller = new AbortController();
+  const response = await fetch(`${url}/graphql/stream`, {
+    method: 'POST',
+    headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ query: QUERY }),
+    signal: controller.signal,
+  });
+  void (async () => {
+    let text = '';
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        let end = text.indexOf('\n\n');
+        while (end >= 0) {
+          const data = /^data: (.*)$/m.exec(text.slice(0, end))?.[1];
+          text = text.slice(end + 2);
+          if (data) {
+            const payload = JSON.parse(data);
+            if (payload.data) onEvent(payload.data.locationUpdates.clientId);
+          }
+          end = text.indexOf('\n\n');
+        }
+      }
+    } catch {}
+  })();
+  return () => controller.abort();
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface Figures {
+  delivered: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  max: number;
+  connectMs: number;
+  wsBytes: number;
+  sseBytes: number;
+}
+
+async function runOnce(servers: Server[], keys: string[]): Promise<Figures> {
+  const latencies: number[] = [];
+  let delivered = 0;
+  const onEvent: OnEvent = (clientId) => {
+    const sent = Number(clientId.split('-')[1]);
+    latencies.push(performance.timeOrigin + performance.now() - sent);
+    delivered++;
+  };
+  const rssBefore = servers.map((s) => rssOf(s.child.pid!));
+  const started = performance.now();
+  const closers: (() => void)[] = [];
+  let sseCount = 0;
+  // Connect in waves so the accept queue is not flooded.
+  for (let i = 0; i < N; i += 200) {
+    const wave = [];
+    for (let j = i; j < Math.min(N, i + 200); j++) {
+      const server = servers[j % servers.length]!;
+      const key = keys[j % G]!;
+      const sse = j < N * SSE_SHARE;
+      if (sse) sseCount++;
+      wave.push(sse ? sseSubscriber(server.url, key, onEvent) : wsSubscriber(server.url, key, onEvent));
+    }
+    closers.push(...(await Promise.all(wave)));
+  }
+  const connectMs = performance.now() - started;
+  await new Promise((r) => setTimeout(r, 1000)); // let every subscription reach the live phase
+  global.gc?.();
+  const rssAfter = servers.map((s) => rssOf(s.child.pid!));
+  const perConnection = (rssAfter.reduce((a, b) => a + b, 0) - rssBefore.reduce((a, b) => a + b, 0)) / N;
+
+  // Report at a fixed rate, round-robin over groups and instances.
+  const total = RATE * DURATION;
+  let n = 0;
+  const reports: Promise<unknown>[] = [];
+  const tick = setInterval(() => {
+    if (n >= total) return;
+    const i = n++;
+    const server = servers[i % servers.length]!;
+    reports.push(
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': keys[i % G]! },
+        body: JSON.stringify({
+          query: 'mutation($i: LocationInput!) { reportLocation(input: $i) { cursor } }',
+          variables: {
+            i: {
+              deviceId: `bench-${i % 50}`,
+              latitude: 52.5,
+              longitude: 13.4,
+              recordedAt: new Date().toISOString(),
+              clientId: `t-${Date.now()}-${i}`,
+            },
+          },
+        }),
+      }).then((r) => r.text()),
+    );
+  }, 1000 / RATE);
+  await new Promise((r) => setTimeout(r, DURATION * 1000 + 200));
+  clearInterval(tick);
+  await Promise.all(reports);
+  await new Promise((r) => setTimeout(r, 2000)); // stragglers
+  for (const close of closers) close();
+  await new Promise((r) => setTimeout(r, 1000));
+  const sorted = latencies.sort((a, b) => a - b);
+  // Each report reaches the subscribers of its group: N / G of them.
+  const expected = total * (N / G);
+  return {
+    delivered,
+    expected,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? NaN,
+    connectMs,
+    wsBytes: N - sseCount > 0 ? perConnection : NaN,
+    sseBytes: sseCount > 0 ? perConnection : NaN,
+  };
+}
+
+async function main() {
+  const dbName = `gofindme_fanout_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  const servers: Server[] = [];
+  try {
+    const runtime = await openRuntime(loadConfig({ DATABASE_URL: url.toString() }), createLogger('silent'));
+    const keys: string[] = [];
+    for (let g = 0; g < G; g++) {
+      const group = await runtime.services.groups.create(`bench-${g}`);
+      keys.push(
+        (await runtime.services.apiKeys.create({ groupId: group.id, name: 'bench', scopes: SCOPES })).key,
+      );
+    }
+    await runtime.close();
+    const env = { DATABASE_URL: url.toString(), ...(USE_REDIS ? { REDIS_URL } : {}) };
+    for (let i = 0; i < INSTANCES; i++) servers.push(await startServer(Number(values.port) + i, env));
+    console.log(
+      `fan-out: ${N} subscribers (${Math.round(SSE_SHARE * 100)}% SSE) over ${G} group(s), ${RATE} reports/s for ${DURATION} s, ` +
+        `${INSTANCES} instance(s), PubSub ${USE_REDIS ? 'Redis' : 'in memory'}`,
+    );
+    const all: Figures[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const f = await runOnce(servers, keys);
+      all.push(f);
+      console.log(
+        `  run ${r + 1}: delivered ${f.delivered}/${f.expected} (${((100 * f.delivered) / f.expected).toFixed(2)}%), ` +
+          `latency p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms, ` +
+          `connect ${(f.connectMs / 1000).toFixed(2)} s, server RSS ${((Number.isNaN(f.wsBytes) ? f.sseBytes : f.wsBytes) / 1024).toFixed(1)} KiB/connection, ` +
+          `server RSS now ${(servers.map((s) => rssOf(s.child.pid!)).reduce((a, b) => a + b, 0) / 1024 ** 2).toFixed(0)} MiB`,
+      );
+    }
+    if (RUNS > 1) {
+      const m = (f: (x: Figures) => number) => median(all.map(f));
+      console.log(
+        `  median: delivered ${(100 * m((f) => f.delivered / f.expected)).toFixed(2)}%, p50 ${m((f) => f.p50).toFixed(1)} ms, ` +
+          `p99 ${m((f) => f.p99).toFixed(1)} ms, max ${m((f) => f.max).toFixed(1)} ms, connect ${(m((f) => f.connectMs) / 1000).toFixed(2)} s`,
+      );
+    }
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+await main();
