@@ -6,6 +6,7 @@
 //
 //   npm run bench:fanout -- --subscribers 1000 --groups 1 --rate 10 --duration 10 \
 //     [--sse 0.5] [--instances 2] [--runs 3] [--redis]
+// BENCH_SERVER_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server(s).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,7 +50,9 @@ interface Server {
 }
 
 async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server> {
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  // node itself (not the tsx wrapper), so that node options such as --cpu-prof apply to the server.
+  const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -71,7 +74,7 @@ async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server
   throw new Error('server did not start');
 }
 
-/** Resident memory of the server process (the tsx wrapper's node child, i.e. the biggest of the tree). */
+/** Resident memory of the server process tree (its largest process). */
 function rssOf(pid: number): number {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
@@ -280,8 +283,13 @@ async function main() {
       );
     }
   } finally {
-    for (const server of servers) server.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1500));
+    await Promise.all(
+      servers.map((server) => {
+        const exited = new Promise((resolve) => server.child.once('exit', resolve));
+        server.child.kill('SIGTERM');
+        return exited;
+      }),
+    );
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
   }

@@ -48,6 +48,7 @@ export class LiveLocations {
   private readonly maxBuffered: number;
   private readonly replayPageSize: number;
   private readonly streamsByKey = new Map<string, Set<(error: AppError) => void>>();
+  private readonly hubs = new Map<string, Hub>();
   private readonly onError: (error: unknown) => void;
   private readonly keyTimer: NodeJS.Timeout | undefined;
 
@@ -132,9 +133,7 @@ export class LiveLocations {
       return;
     }
     const stop = (error: AppError) => buffer.end(error);
-    const unsubscribe = await this.pubsub.subscribe('group.locations', groupId, (event) =>
-      buffer.push(event.locations),
-    );
+    const leave = await this.join(groupId, buffer);
     this.register(request.keyId, stop);
     try {
       const last = await this.lastSequence(groupId);
@@ -159,18 +158,18 @@ export class LiveLocations {
           yield next;
           return;
         }
-        for (const wire of next) {
-          const sequence = BigInt(wire.sequence);
+        for (const location of next) {
+          const { sequence } = location;
           if (sequence <= cursor) continue;
           if (sequence > cursor + 1n) {
-            for await (const location of this.range(groupId, deviceId, cursor, sequence - 1n)) yield location;
+            for await (const missed of this.range(groupId, deviceId, cursor, sequence - 1n)) yield missed;
           }
           cursor = sequence;
-          if (deviceId == null || wire.deviceId === deviceId) yield fromWire(groupId, wire);
+          if (deviceId == null || location.deviceId === deviceId) yield location;
         }
       }
     } finally {
-      unsubscribe();
+      leave();
       this.unregister(request.keyId, stop);
     }
   }
@@ -215,6 +214,45 @@ export class LiveLocations {
     return undefined;
   }
 
+  /**
+   * Adds a stream's buffer to its group's hub: one PubSub subscription per group and
+   * process, whose events are decoded once and shared by every stream of the group.
+   */
+  private async join(groupId: string, buffer: EventBuffer): Promise<() => void> {
+    let hub = this.hubs.get(groupId);
+    if (!hub) {
+      const created: Hub = { buffers: new Set(), ready: Promise.resolve(), unsubscribe: () => {} };
+      created.ready = this.pubsub
+        .subscribe('group.locations', groupId, (event) => {
+          const locations = event.locations.map((wire) => fromWire(groupId, wire));
+          for (const member of created.buffers) member.push(locations);
+        })
+        .then((unsubscribe) => {
+          created.unsubscribe = unsubscribe;
+        });
+      hub = created;
+      this.hubs.set(groupId, hub);
+      created.ready.catch(() => {
+        if (this.hubs.get(groupId) === created) this.hubs.delete(groupId);
+      });
+    }
+    hub.buffers.add(buffer);
+    try {
+      await hub.ready;
+    } catch (error) {
+      hub.buffers.delete(buffer);
+      throw error;
+    }
+    const joined = hub;
+    return () => {
+      joined.buffers.delete(buffer);
+      if (joined.buffers.size === 0 && this.hubs.get(groupId) === joined) {
+        this.hubs.delete(groupId);
+        joined.unsubscribe();
+      }
+    };
+  }
+
   private register(keyId: string, stop: (error: AppError) => void) {
     const streams = this.streamsByKey.get(keyId) ?? new Set();
     this.streamsByKey.set(keyId, streams);
@@ -256,6 +294,12 @@ const unavailable = () =>
     'Live updates are interrupted (PubSub unreachable); resume from your last cursor shortly.',
   );
 
+interface Hub {
+  buffers: Set<EventBuffer>;
+  ready: Promise<void>;
+  unsubscribe: () => void;
+}
+
 /** A stream that only reports why it cannot start. */
 export async function* endedStream(error: AppError): AsyncGenerator<StreamEvent> {
   yield { end: error };
@@ -263,14 +307,14 @@ export async function* endedStream(error: AppError): AsyncGenerator<StreamEvent>
 
 /** A stream's bounded inbox: batches of locations from the PubSub, or the reason it ends. */
 class EventBuffer {
-  private readonly items: (WireLocation[] | { end: AppError })[] = [];
+  private readonly items: (readonly Location[] | { end: AppError })[] = [];
   private size = 0;
-  private waiting: ((value: WireLocation[] | { end: AppError } | undefined) => void) | undefined;
+  private waiting: ((value: readonly Location[] | { end: AppError } | undefined) => void) | undefined;
   private closed = false;
 
   constructor(private readonly max: number) {}
 
-  push(batch: WireLocation[]): void {
+  push(batch: readonly Location[]): void {
     if (this.closed) return;
     // One commit's batch is always taken when the subscriber has caught up, however large.
     if (this.size > 0 && this.size + batch.length > this.max) {
@@ -300,7 +344,7 @@ class EventBuffer {
     this.waiting = undefined;
   }
 
-  next(): Promise<WireLocation[] | { end: AppError } | undefined> {
+  next(): Promise<readonly Location[] | { end: AppError } | undefined> {
     const item = this.items.shift();
     if (item) {
       if (!('end' in item)) this.size -= item.length;
@@ -312,7 +356,7 @@ class EventBuffer {
     });
   }
 
-  private deliver(item: WireLocation[] | { end: AppError }) {
+  private deliver(item: readonly Location[] | { end: AppError }) {
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
