@@ -11,6 +11,7 @@ import { apiKeyFromHeaders, type Context, createContext } from '../schema/contex
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
+import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
@@ -42,6 +43,7 @@ export function createGraphQLServer(services: Services, logger: Logger): Yoga {
     },
     plugins: [
       useClientErrorCodes(),
+      useSharedSubscriptionExecution(),
       useGraphQLSSE({
         endpoint: '/graphql/stream',
         // Refuse a bad key before the event stream opens (the context factory runs only later).

@@ -1,0 +1,76 @@
+// Executes each subscription event once per distinct operation, not once per subscriber.
+//
+// graphql-js runs a subscription's selection set for every event and every subscriber.
+// All streams of a group share the same event objects (see live/liveLocations.ts), and
+// Yoga's parser cache hands identical queries the same document object, so the result
+// for (event, document, variables, group) is the same for every subscriber that asked
+// for it: compute it once and hand every one of them the same result object.
+import { createSourceEventStream, type ExecutionArgs, type ExecutionResult, execute } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../schema/context.ts';
+
+type Result = ExecutionResult | Promise<ExecutionResult>;
+
+export function useSharedSubscriptionExecution(): Plugin<Context> {
+  // Keyed by the event object: entries go away with the event.
+  const results = new WeakMap<object, Map<string, Result>>();
+
+  const executeEvent = (args: ExecutionArgs, event: unknown): Result => {
+    if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
+    const context = args.contextValue as Context;
+    const key = `${context.principal.groupId}\u0000${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+    let perEvent = results.get(event);
+    if (!perEvent) {
+      perEvent = new Map();
+      results.set(event, perEvent);
+    }
+    let result = perEvent.get(key);
+    if (!result) {
+      result = execute({ ...args, rootValue: event });
+      perEvent.set(key, result);
+    }
+    return result;
+  };
+
+  return {
+    onSubscribe: ({ setSubscribeFn }) => {
+      setSubscribeFn(async (args: ExecutionArgs) => {
+        const source = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+        const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        // A plain iterator object rather than an async generator: return() must reach the
+        // source at once, even while a next() is still waiting for an event.
+        const mapped: AsyncIterableIterator<ExecutionResult> = {
+          next: async () => {
+            const step = await iterator.next();
+            return step.done ? step : { done: false, value: await executeEvent(args, step.value) };
+          },
+          return: async () => {
+            await iterator.return?.();
+            return { done: true, value: undefined };
+          },
+          throw: async (error) => {
+            await iterator.return?.();
+            throw error;
+          },
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        };
+        return mapped;
+      });
+    },
+  };
+}
+
+// Documents are compared by identity (Yoga's parser cache reuses them); give each an id.
+const documentIds = new WeakMap<object, number>();
+let nextDocumentId = 0;
+function documentId(document: object): number {
+  let id = documentIds.get(document);
+  if (id === undefined) {
+    id = ++nextDocumentId;
+    documentIds.set(document, id);
+  }
+  return id;
+}
