@@ -244,6 +244,30 @@ async function runOnce(servers: Server[], keys: string[]): Promise<Figures> {
   };
 }
 
+async function warmUp(servers: Server[], keys: string[]): Promise<void> {
+  const closers: (() => void)[] = [];
+  for (let j = 0; j < Math.min(N, 200); j++) {
+    const server = servers[j % servers.length]!;
+    const sse = j < Math.min(N, 200) * SSE_SHARE;
+    closers.push(await (sse ? sseSubscriber : wsSubscriber)(server.url, keys[j % G]!, () => {}));
+  }
+  for (let i = 0; i < 20; i++) {
+    await fetch(`${servers[i % servers.length]!.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': keys[i % G]! },
+      body: JSON.stringify({
+        query: 'mutation($i: LocationInput!) { reportLocation(input: $i) { cursor } }',
+        variables: {
+          i: { deviceId: 'warm-up', latitude: 0, longitude: 0, recordedAt: new Date().toISOString() },
+        },
+      }),
+    }).then((r) => r.text());
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  for (const close of closers) close();
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
 async function main() {
   const dbName = `gofindme_fanout_${process.pid}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -268,6 +292,8 @@ async function main() {
       `fan-out: ${N} subscribers (${Math.round(SSE_SHARE * 100)}% SSE) over ${G} group(s), ${RATE} reports/s for ${DURATION} s, ` +
         `${INSTANCES} instance(s), PubSub ${USE_REDIS ? 'Redis' : 'in memory'}`,
     );
+    // Warm up (JIT, pools, the first connections' code paths) so that run 1's memory figure means something.
+    await warmUp(servers, keys);
     const all: Figures[] = [];
     for (let r = 0; r < RUNS; r++) {
       const f = await runOnce(servers, keys);
