@@ -279,6 +279,44 @@ describe('fan-out', () => {
   });
 });
 
+describe('slow consumers over SSE', () => {
+  it('disconnects an SSE subscriber that stops reading, and the server stays fine', async () => {
+    const key = await server.key();
+    const [before] = await report(key, [fix('primer', 0), fix('primer', 1)]);
+    const wide = Array.from({ length: 60 }, (_, i) => `a${i}: cursor b${i}: recordedAt`).join(' ');
+    const response = await fetch(server.url, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'x-api-key': key.key },
+      body: JSON.stringify({
+        query: `subscription($after: String) { locationUpdates(after: $after) { cursor ${wide} } }`,
+        variables: { after: before },
+      }),
+    });
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('"a0"')) text += decoder.decode((await reader.read()).value, { stream: true });
+    // Stop reading while thousands of large events are published.
+    for (let i = 0; i < 30; i++)
+      await report(
+        key,
+        Array.from({ length: 100 }, (_, j) => fix('flood', j % 90)),
+      );
+    await pause(500);
+    expect((await fetch(server.url.replace('/graphql', '/healthz'))).status).toBe(200);
+    // Read on: a prefix of the events in order, then SLOW_CONSUMER, then the end of the stream.
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toContain('SLOW_CONSUMER');
+    const sequences = [...text.matchAll(/"cursor":"([^"]+)"/g)].map((m) => sequenceOf(m[1]!));
+    expect(sequences.length).toBeLessThan(3000);
+    expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + i));
+  });
+});
+
 describe('revocation', () => {
   it('ends the live subscriptions of a revoked key within 5 seconds', async () => {
     const admin = await server.key();
