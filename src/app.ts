@@ -100,7 +100,10 @@ export function createApp({ db, pubsub, services, logger }: AppDeps): App {
         });
       }),
     stop: async () => {
+      // End live streams first (each gets UNAVAILABLE: resume elsewhere), give that a
+      // moment to reach the clients, then close the sockets with 1001.
       services.live.close();
+      await new Promise((resolve) => setTimeout(resolve, 100));
       await websocket.close();
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

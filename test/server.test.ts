@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { ConfigError, loadConfig } from '../src/config.ts';
 import { exitOf, startServerProcess } from './helpers/processes.ts';
 
@@ -100,6 +101,43 @@ describe('the embedded database across restarts', { timeout: 180_000 }, () => {
       } finally {
         expect(await second.stop()).toBe(0);
       }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('shutdown', { timeout: 120_000 }, () => {
+  it('tells live subscribers to resume elsewhere, closes WebSockets with 1001 and exits 0', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gofindme-shutdown-'));
+    try {
+      const server = await startServerProcess({ DATABASE_URL: '', DATA_DIR: dataDir });
+      const key = /(gfm_[0-9A-Za-z]+)/.exec(server.output())![1]!;
+      const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+      const messages: { type: string; payload?: { errors?: { extensions?: { code?: string } }[] } }[] = [];
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        messages.push(message);
+        if (message.type === 'connection_ack') {
+          socket.send(
+            JSON.stringify({
+              id: '1',
+              type: 'subscribe',
+              payload: { query: 'subscription { locationUpdates { cursor } }' },
+            }),
+          );
+        }
+      });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key } }));
+      await expect.poll(() => messages.some((m) => m.type === 'connection_ack')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the subscription is running
+      const exitCode = server.stop();
+      expect(await closed).toBe(1001);
+      expect(await exitCode).toBe(0);
+      const next = messages.find((m) => m.type === 'next');
+      expect(next?.payload?.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
