@@ -16,7 +16,7 @@ import pg from 'pg';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -50,12 +50,15 @@ interface Figures {
 }
 
 async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(TSX, ['src/cli.ts', ...args, '--json'], { cwd: ROOT, env });
+  const { stdout } = await run(NODE_TS[0], [NODE_TS[1], NODE_TS[2], 'src/cli.ts', ...args, '--json'], {
+    cwd: ROOT,
+    env,
+  });
   return JSON.parse(stdout);
 }
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(NODE_TS[0], [NODE_TS[1], NODE_TS[2], 'src/main.ts'], {
     cwd: ROOT,
     env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// Node itself with tsx's loader, as `npm start` runs it: no wrapper process between the
+// signal and the server (the tsx CLI force-kills a child that is slow to acknowledge one).
+const NODE = process.execPath;
+const TS = ['--import', 'tsx'];
 const run = promisify(execFile);
 
 export interface CliResult {
@@ -16,7 +19,7 @@ export interface CliResult {
 
 export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(TSX, ['src/cli.ts', ...args], {
+    const { stdout, stderr } = await run(NODE, [...TS, 'src/cli.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
     });
@@ -45,7 +48,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(NODE, [...TS, 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,7 +87,7 @@ export async function exitOf(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(TSX, args, {
+  const child = spawn(NODE, [...TS, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
