@@ -193,7 +193,7 @@ export class ApiKeyService {
   }
 
   /** Drops a key from this instance's cache (after a revocation). */
-  forget(hash: string): void {
+  private forget(hash: string): void {
     this.cache.delete(hash);
   }
 

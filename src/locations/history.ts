@@ -43,7 +43,7 @@ function parseHistoryCursor(cursor: string, argument: string): { recordedAt: Dat
   return { recordedAt: new Date(Number(match[1])), sequence: BigInt(match[2]!) };
 }
 
-function deviceCursor(device: Device): string {
+export function deviceCursor(device: Device): string {
   return Buffer.from(`d:${device.deviceId}`).toString('base64url');
 }
 
@@ -67,9 +67,6 @@ export class LocationHistory {
     private readonly prisma: PrismaClient,
     private readonly sql: Sql,
   ) {}
-
-  readonly historyCursor = historyCursor;
-  readonly deviceCursor = deviceCursor;
 
   async locations(groupId: string, filter: HistoryFilter, window: PageWindow): Promise<Location[]> {
     if (filter.from && filter.to && filter.from > filter.to)

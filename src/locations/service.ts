@@ -16,14 +16,13 @@ export class LocationService {
   /** Stores one report; resolves after COMMIT with the stored (or earlier, same clientId) location. */
   async report(groupId: string, input: LocationInput): Promise<Location> {
     const report = this.validator.one(input);
-    const { locations } = await this.writer.write(groupId, [report]);
-    return locations[0]!;
+    const [location] = await this.writer.write(groupId, [report]);
+    return location!;
   }
 
   /** Stores 1 to 1000 reports all or nothing; results are in input order. */
   async reportMany(groupId: string, inputs: readonly LocationInput[]): Promise<Location[]> {
     const reports = this.validator.many(inputs);
-    const { locations } = await this.writer.write(groupId, reports);
-    return locations;
+    return this.writer.write(groupId, reports);
   }
 }

@@ -29,16 +29,9 @@ import {
   toLocation,
 } from './types.ts';
 
-export interface WriteResult {
-  /** One per report, in input order: the stored location (new, or the earlier one with the same clientId). */
-  locations: Location[];
-  /** The locations this call created, in sequence order (what should be announced). */
-  created: Location[];
-}
-
 interface PendingWrite {
   reports: readonly LocationReport[];
-  resolve(result: WriteResult): void;
+  resolve(locations: Location[]): void;
   reject(error: unknown): void;
 }
 
@@ -63,7 +56,7 @@ export class LocationWriter {
   ) {}
 
   /** Stores all reports of one call atomically; resolves only after COMMIT. */
-  write(groupId: string, reports: readonly LocationReport[]): Promise<WriteResult> {
+  write(groupId: string, reports: readonly LocationReport[]): Promise<Location[]> {
     return new Promise((resolve, reject) => {
       let queue = this.queues.get(groupId);
       if (!queue) {
@@ -108,7 +101,7 @@ export class LocationWriter {
     }
   }
 
-  private async commit(groupId: string, writes: readonly PendingWrite[]): Promise<WriteResult[]> {
+  private async commit(groupId: string, writes: readonly PendingWrite[]): Promise<Location[][]> {
     if (!isUuid(groupId)) throw notFound('This key’s group no longer exists');
     // Within one transaction, a repeated (deviceId, clientId) is stored once.
     const unique: LocationReport[] = [];
@@ -129,27 +122,12 @@ export class LocationWriter {
     });
 
     const stored = (await this.storeFast(groupId, unique)) ?? (await this.storeSafely(groupId, unique));
+    // New rows are numbered in input order, so they are already in sequence order.
     this.onCommitted(
       groupId,
-      stored
-        .filter((s) => s.fresh)
-        .map((s) => s.location)
-        .sort((a, b) => (a.sequence < b.sequence ? -1 : 1)),
+      stored.filter((s) => s.fresh).map((s) => s.location),
     );
-
-    const claimed = new Set<number>();
-    return positions.map((indexes) => {
-      const locations = indexes.map((i) => stored[i]!.location);
-      const created: Location[] = [];
-      for (const i of indexes) {
-        if (stored[i]!.fresh && !claimed.has(i)) {
-          claimed.add(i);
-          created.push(stored[i]!.location);
-        }
-      }
-      created.sort((a, b) => (a.sequence < b.sequence ? -1 : 1));
-      return { locations, created };
-    });
+    return positions.map((indexes) => indexes.map((i) => stored[i]!.location));
   }
 
   /** One round trip; undefined when some report was stored before (then nothing was written). */

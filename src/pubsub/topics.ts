@@ -1,22 +1,14 @@
 // The topics the PubSub carries and their payloads. Payloads cross Redis as JSON, so
 // they hold only JSON values (no bigint, no Date).
+import type { Location } from '../locations/types.ts';
 
-/** A location as it travels between instances. */
-export interface WireLocation {
-  deviceId: string;
+/** A location as it travels between instances: JSON only, so bigint and dates become strings. */
+export type WireLocation = Omit<Location, 'groupId' | 'sequence' | 'recordedAt' | 'receivedAt'> & {
   /** The group sequence, as a decimal string. */
   sequence: string;
-  latitude: number;
-  longitude: number;
-  accuracy: number | null;
-  altitude: number | null;
-  speed: number | null;
-  heading: number | null;
-  battery: number | null;
   recordedAt: string;
   receivedAt: string;
-  clientId: string | null;
-}
+};
 
 export interface Topics {
   /** Locations a transaction of the group committed, in sequence order. Keyed by group id. */

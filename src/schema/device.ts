@@ -1,6 +1,6 @@
 // Device type and the device queries.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
-import { checkPageSize, type Device } from '../locations/history.ts';
+import { checkPageSize, type Device, deviceCursor } from '../locations/history.ts';
 import { builder } from './builder.ts';
 import { LocationRef } from './location.ts';
 
@@ -30,7 +30,7 @@ builder.queryFields((t) => ({
       resolve: (_root, args, { services, principal }) => {
         checkPageSize(args);
         return resolveCursorConnection<Promise<Device[]>>(
-          { args, toCursor: services.history.deviceCursor, defaultSize: 100, maxSize: 1000 },
+          { args, toCursor: deviceCursor, defaultSize: 100, maxSize: 1000 },
           (window) => services.history.devices(principal.groupId, window),
         );
       },

@@ -15,10 +15,8 @@ export function useSharedSubscriptionExecution(): Plugin<Context> {
   // Keyed by the event object: entries go away with the event.
   const results = new WeakMap<object, Map<string, Result>>();
 
-  const executeEvent = (args: ExecutionArgs, event: unknown): Result => {
+  const executeEvent = (args: ExecutionArgs, key: string, event: unknown): Result => {
     if (typeof event !== 'object' || event === null) return execute({ ...args, rootValue: event });
-    const context = args.contextValue as Context;
-    const key = `${context.principal.groupId}\u0000${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
     let perEvent = results.get(event);
     if (!perEvent) {
       perEvent = new Map();
@@ -38,12 +36,15 @@ export function useSharedSubscriptionExecution(): Plugin<Context> {
         const source = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
         const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+        // Who may share this subscription's results: computed once, not per event.
+        const { groupId } = (args.contextValue as Context).principal;
+        const key = `${groupId}\u0000${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
         // A plain iterator object rather than an async generator: return() must reach the
         // source at once, even while a next() is still waiting for an event.
         const mapped: AsyncIterableIterator<ExecutionResult> = {
           next: async () => {
             const step = await iterator.next();
-            return step.done ? step : { done: false, value: await executeEvent(args, step.value) };
+            return step.done ? step : { done: false, value: await executeEvent(args, key, step.value) };
           },
           return: async () => {
             await iterator.return?.();
