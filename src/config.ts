@@ -1,4 +1,5 @@
 // The only module that reads process.env: parses and validates every setting at once.
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -37,6 +38,49 @@ const duration = (fallback: string) =>
 const integer = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => ['true', '1', 'on', 'yes'].includes(value));
+
+/** "5s,5m,30m" -> [5000, 300000, 1800000] */
+const durationList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parts = text.split(',').map((part) => part.trim());
+      const values = parts.map(parseDuration);
+      const bad = parts.find((_, i) => values[i] === undefined);
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected durations such as 5s,5m,30m, got "${bad}"` });
+        return z.NEVER;
+      }
+      return values as number[];
+    });
+
+/** "127.0.0.1/32,::1/128" -> parsed CIDRs */
+const cidrList = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+    for (const part of text.split(',').map((p) => p.trim())) {
+      if (part === '') continue;
+      try {
+        ranges.push(ipaddr.parseCIDR(part));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected CIDRs such as 127.0.0.1/32 or ::1/128, got "${part}"`,
+        });
+        return z.NEVER;
+      }
+    }
+    return ranges;
+  });
+
 const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
   message: 'expected a postgres:// or postgresql:// URL',
 });
@@ -57,6 +101,14 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
+  WEBHOOK_WORKER: boolean(true),
+  WEBHOOK_TIMEOUT_MS: integer(15_000, 100, 300_000),
+  WEBHOOK_RETRY_SCHEDULE: durationList('5s,5m,30m,2h,5h,10h,10h'),
+  WEBHOOK_ALLOW_PRIVATE_CIDRS: cidrList,
+  WEBHOOK_SECRET_OVERLAP: duration('24h'),
+  WEBHOOK_DISABLE_AFTER: duration('5d'),
+  WEBHOOK_CONCURRENCY: integer(200, 1, 10_000),
+  WEBHOOK_ENDPOINT_CONCURRENCY: integer(16, 1, 1000),
 });
 
 export interface Config {
@@ -70,7 +122,38 @@ export interface Config {
   locations: { maxFutureSkewMs: number };
   /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
   live: { bufferLimit: number };
+  webhooks: WebhookConfig;
 }
+
+export interface WebhookConfig {
+  /** Run a delivery worker inside the server (`npm run worker` runs one on its own). */
+  worker: boolean;
+  /** An attempt succeeds on a 2xx within this time. */
+  timeoutMs: number;
+  /** Delays before each retry; after the last one a delivery is dead. */
+  retrySchedule: number[];
+  /** Ranges webhooks may reach although they are not public. */
+  allowPrivateCidrs: [ipaddr.IPv4 | ipaddr.IPv6, number][];
+  /** How long a rotated-out secret keeps signing alongside the new one. */
+  secretOverlapMs: number;
+  /** A webhook whose attempts have all failed for this long is disabled. */
+  disableAfterMs: number;
+  /** Requests in flight per worker, over all endpoints. */
+  concurrency: number;
+  /** Requests in flight per worker to one endpoint. */
+  endpointConcurrency: number;
+}
+
+export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = {
+  worker: true,
+  timeoutMs: 15_000,
+  retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+  allowPrivateCidrs: [],
+  secretOverlapMs: 86_400_000,
+  disableAfterMs: 5 * 86_400_000,
+  concurrency: 200,
+  endpointConcurrency: 16,
+};
 
 export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number }
@@ -99,5 +182,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     locations: { maxFutureSkewMs: e.LOCATION_MAX_FUTURE_SKEW },
     live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
+    webhooks: {
+      worker: e.WEBHOOK_WORKER,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+      allowPrivateCidrs: e.WEBHOOK_ALLOW_PRIVATE_CIDRS,
+      secretOverlapMs: e.WEBHOOK_SECRET_OVERLAP,
+      disableAfterMs: e.WEBHOOK_DISABLE_AFTER,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+    },
   };
 }

@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
-  logger.info({ url, database: runtime.db.kind }, 'GoFindMe is listening');
+  if (config.webhooks.worker) runtime.services.webhookWorker.start();
+  logger.info(
+    { url, database: runtime.db.kind, webhookWorker: config.webhooks.worker },
+    'GoFindMe is listening',
+  );
   if (demoKey) process.stdout.write(`${demoBanner(demoKey, url)}\n`);
 
   let stopping = false;

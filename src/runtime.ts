@@ -4,7 +4,7 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub/pubsub.ts';
-import { createServices, type Services } from './services.ts';
+import { createServices, type ServiceOverrides, type Services } from './services.ts';
 
 export interface Runtime {
   db: Database;
@@ -13,7 +13,11 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  overrides: ServiceOverrides = {},
+): Promise<Runtime> {
   const db = await openDatabase(config.database);
   try {
     const { applied, modified } = await migrate(db.sql);
@@ -24,13 +28,13 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     throw error;
   }
   const pubsub = config.redisUrl ? createRedisPubSub(config.redisUrl) : createMemoryPubSub();
-  const services = createServices(db, pubsub, config, logger);
+  const services = createServices(db, pubsub, config, logger, overrides);
   return {
     db,
     pubsub,
     services,
     close: async () => {
-      services.live.close();
+      await services.close();
       await pubsub.close();
       await db.close();
     },

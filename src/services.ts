@@ -6,9 +6,14 @@ import { GroupService } from './groups/service.ts';
 import { LiveLocations } from './live/liveLocations.ts';
 import { LocationHistory } from './locations/history.ts';
 import { LocationService } from './locations/service.ts';
+import type { Location } from './locations/types.ts';
 import { LocationWriter } from './locations/writer.ts';
 import type { Logger } from './observability/logger.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
+import { WebhookSender } from './webhooks/sender.ts';
+import { WebhookService } from './webhooks/service.ts';
+import { type Resolver, UrlPolicy } from './webhooks/urlPolicy.ts';
+import { type DeliveryOutcome, DeliveryWorker } from './webhooks/worker.ts';
 
 export interface Services {
   live: LiveLocations;
@@ -16,13 +21,27 @@ export interface Services {
   groups: GroupService;
   locations: LocationService;
   history: LocationHistory;
+  webhooks: WebhookService;
+  /** Delivers webhooks; created stopped (the server starts it unless WEBHOOK_WORKER=false). */
+  webhookWorker: DeliveryWorker;
+  /** Finished webhook attempts by outcome since start (for metrics). */
+  webhookOutcomes: Record<DeliveryOutcome, number>;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  /** Resolves webhook host names (tests inject one; there is no external DNS). */
+  resolver?: Resolver;
+  /** How often an idle webhook worker polls. */
+  webhookPollMs?: number;
 }
 
 export function createServices(
   db: Database,
   pubsub: PubSub,
-  config: Pick<Config, 'locations' | 'live'>,
+  config: Pick<Config, 'locations' | 'live' | 'webhooks'>,
   logger: Logger,
+  overrides: ServiceOverrides = {},
 ): Services {
   const apiKeys = new ApiKeyService(db.prisma, {
     onBackgroundError: (error) => logger.warn({ err: error }, 'could not record key use'),
@@ -32,14 +51,39 @@ export function createServices(
     isKeyActive: (keyIds) => apiKeys.activeAmong(keyIds),
     onError: (error) => logger.warn({ err: error }, 'live updates: background error'),
   });
+  const policy = new UrlPolicy(config.webhooks.allowPrivateCidrs, overrides.resolver);
+  const sender = new WebhookSender(policy, {
+    timeoutMs: config.webhooks.timeoutMs,
+    connectionsPerEndpoint: config.webhooks.endpointConcurrency,
+  });
+  const webhookOutcomes: Record<DeliveryOutcome, number> = { succeeded: 0, failed: 0, dead: 0 };
+  const webhookWorker = new DeliveryWorker(
+    db.sql,
+    sender,
+    {
+      ...config.webhooks,
+      pollMs: overrides.webhookPollMs,
+      onOutcome: (outcome) => webhookOutcomes[outcome]++,
+    },
+    logger,
+  );
+  const onCommitted = (groupId: string, created: Location[], deliveries: number) => {
+    live.publish(groupId, created);
+    if (deliveries > 0) webhookWorker.wake();
+  };
   return {
     live,
     apiKeys,
     groups: new GroupService(db.prisma),
-    locations: new LocationService(
-      new LocationWriter(db.sql, (groupId, created) => live.publish(groupId, created)),
-      config.locations,
-    ),
+    locations: new LocationService(new LocationWriter(db.sql, onCommitted), config.locations),
     history: new LocationHistory(db.prisma, db.sql),
+    webhooks: new WebhookService(db.prisma, db.sql, policy, config.webhooks, () => webhookWorker.wake()),
+    webhookWorker,
+    webhookOutcomes,
+    async close() {
+      live.close();
+      await webhookWorker.stop();
+      await sender.close();
+    },
   };
 }

@@ -15,12 +15,16 @@
 // (Sending several statements per group at once, to queue on the row lock inside
 // PostgreSQL, measured slower: smaller batches cost more CPU per report.)
 //
+// The same statement writes the webhook outbox: one delivery row per new location and
+// matching active webhook, so a location is never stored without its deliveries.
+//
 // The common case is one statement in one round trip (FAST_INSERT). When a report
 // repeats a stored clientId, or a concurrent writer stored it first, the write falls
 // back to an explicit transaction that takes the lock before looking (SAFE_INSERT).
 import type { Sql } from '../db/sql.ts';
 import { notFound } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { LOCATION_CREATED, LOCATION_CREATED_BODY } from '../webhooks/events.ts';
 import {
   LOCATION_COLUMNS,
   type Location,
@@ -51,8 +55,15 @@ export class LocationWriter {
 
   constructor(
     private readonly sql: Sql,
-    /** Called after each COMMIT with the locations it created, in sequence order, one commit at a time. */
-    private readonly onCommitted: (groupId: string, created: Location[]) => void = () => {},
+    /**
+     * Called after each COMMIT with the locations it created, in sequence order, one
+     * commit at a time, and the number of webhook deliveries it enqueued.
+     */
+    private readonly onCommitted: (
+      groupId: string,
+      created: Location[],
+      deliveries: number,
+    ) => void = () => {},
   ) {}
 
   /** Stores all reports of one call atomically; resolves only after COMMIT. */
@@ -121,20 +132,19 @@ export class LocationWriter {
       }
     });
 
-    const stored = (await this.storeFast(groupId, unique)) ?? (await this.storeSafely(groupId, unique));
+    const { stored, deliveries } =
+      (await this.storeFast(groupId, unique)) ?? (await this.storeSafely(groupId, unique));
     // New rows are numbered in input order, so they are already in sequence order.
     this.onCommitted(
       groupId,
       stored.filter((s) => s.fresh).map((s) => s.location),
+      deliveries,
     );
     return positions.map((indexes) => indexes.map((i) => stored[i]!.location));
   }
 
   /** One round trip; undefined when some report was stored before (then nothing was written). */
-  private async storeFast(
-    groupId: string,
-    reports: readonly LocationReport[],
-  ): Promise<StoredReport[] | undefined> {
+  private async storeFast(groupId: string, reports: readonly LocationReport[]): Promise<Stored | undefined> {
     let rows: StoredRow[];
     try {
       rows = await this.sql.query<StoredRow>(
@@ -148,13 +158,14 @@ export class LocationWriter {
       throw error;
     }
     if (rows.length !== reports.length || rows.some((row) => !row.fresh)) return undefined;
-    return rows
+    const stored = rows
       .sort((a, b) => Number(a.ord) - Number(b.ord))
       .map((row) => ({ fresh: true, location: toLocation(groupId, row) }));
+    return { stored, deliveries: enqueuedBy(rows) };
   }
 
   /** Locks the group first, so the clientId check sees every earlier writer. */
-  private storeSafely(groupId: string, reports: readonly LocationReport[]): Promise<StoredReport[]> {
+  private storeSafely(groupId: string, reports: readonly LocationReport[]): Promise<Stored> {
     return this.sql.transaction(async (tx, [group]) => {
       if (!group) throw notFound('This key’s group no longer exists');
       const rows = await tx.query<StoredRow>(
@@ -171,7 +182,7 @@ export class LocationWriter {
         const position = row.fresh ? freshPositions[Number(row.ord) - 1]! : Number(row.ord) - 1;
         out[position] = { fresh: row.fresh, location: toLocation(groupId, row) };
       }
-      return out;
+      return { stored: out, deliveries: enqueuedBy(rows) };
     }, `SELECT last_sequence::text AS last FROM groups WHERE id = '${groupId}' FOR UPDATE`);
   }
 }
@@ -179,6 +190,12 @@ export class LocationWriter {
 interface StoredReport {
   fresh: boolean;
   location: Location;
+}
+
+interface Stored {
+  stored: StoredReport[];
+  /** Webhook deliveries enqueued by the transaction. */
+  deliveries: number;
 }
 
 function takeBatch(pending: PendingWrite[]): PendingWrite[] {
@@ -196,6 +213,7 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
 interface StoredRow extends LocationRow {
   ord: string;
   fresh: boolean;
+  deliveries: number;
 }
 
 function reportParams(groupId: string, reports: readonly LocationReport[], last: number | string): unknown[] {
@@ -233,6 +251,19 @@ existing AS (
   WHERE i.client_id IS NOT NULL
 )`;
 
+// One delivery per new location and active webhook of the group whose device filter matches.
+const OUTBOX = `
+outbox AS (
+  INSERT INTO webhook_deliveries (webhook_id, event_type, payload)
+  SELECT w.id, '${LOCATION_CREATED}', ${LOCATION_CREATED_BODY('ins')}
+  FROM inserted ins
+  JOIN webhooks w ON w.group_id = $1::uuid AND w.active
+   AND (coalesce(cardinality(w.device_ids), 0) = 0 OR ins.device_id = ANY (w.device_ids))
+  ORDER BY ins.sequence
+  RETURNING 1
+),
+enqueued AS (SELECT count(*)::int AS deliveries FROM outbox)`;
+
 const INSERT_COLUMNS =
   'group_id, sequence, device_id, latitude, longitude, accuracy, altitude, speed, heading, battery, recorded_at, client_id';
 
@@ -257,10 +288,11 @@ inserted AS (
          i.battery, i.recorded_at, i.client_id
   FROM input i, counter c
   RETURNING *
-)
-SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')} FROM inserted ins, counter c
+),${OUTBOX}
+SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries
+FROM inserted ins, counter c, enqueued q
 UNION ALL
-SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')} FROM existing e`;
+SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0 FROM existing e`;
 
 // Runs after the group's row is locked, so it sees every earlier writer. $12 is the
 // group's last sequence: skip reports already stored, number the rest after it.
@@ -282,7 +314,12 @@ inserted AS (
 ),
 counter AS (
   UPDATE groups SET last_sequence = $12::bigint + (SELECT count(*) FROM fresh) WHERE id = $1::uuid
-)
-SELECT (ins.sequence - $12::bigint)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')} FROM inserted ins
+),${OUTBOX}
+SELECT (ins.sequence - $12::bigint)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries
+FROM inserted ins, enqueued q
 UNION ALL
-SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')} FROM existing e`;
+SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0 FROM existing e`;
+
+/** Every fresh row carries the statement's delivery count; rows already stored carry 0. */
+const enqueuedBy = (rows: readonly StoredRow[]) =>
+  rows.reduce((most, row) => Math.max(most, row.deliveries), 0);

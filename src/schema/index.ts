@@ -4,6 +4,7 @@ import { builder } from './builder.ts';
 import './apiKey.ts';
 import './device.ts';
 import './location.ts';
+import './webhook.ts';
 
 export const schema = builder.toSchema();
 

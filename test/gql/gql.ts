@@ -20,6 +20,15 @@ type Documents = {
     "\n  mutation RevokeKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": typeof types.RevokeKeyDocument,
     "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": typeof types.ReportForAuthDocument,
     "\n      query Ping {\n        __typename\n      }\n    ": typeof types.PingDocument,
+    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": typeof types.CreateWebhookDocument,
+    "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": typeof types.UpdateWebhookDocument,
+    "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": typeof types.DeleteWebhookDocument,
+    "\n  mutation RotateSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n": typeof types.RotateSecretDocument,
+    "\n  mutation TestWebhook($id: ID!) {\n    testWebhook(id: $id) {\n      id\n      eventType\n      status\n    }\n  }\n": typeof types.TestWebhookDocument,
+    "\n  mutation Redeliver($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      id\n      status\n      attempts\n    }\n  }\n": typeof types.RedeliverDocument,
+    "\n  mutation Replay($id: ID!, $from: DateTime!, $to: DateTime, $status: WebhookDeliveryStatus) {\n    replayWebhookDeliveries(id: $id, from: $from, to: $to, status: $status) {\n      replayed\n    }\n  }\n": typeof types.ReplayDocument,
+    "\n  query Webhooks($status: WebhookDeliveryStatus, $first: Int, $after: String) {\n    webhooks {\n      id\n      url\n      active\n      disabledReason\n      failingSince\n      deliveries(status: $status, first: $first, after: $after) {\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            nextAttemptAt\n            lastAttemptAt\n            lastStatusCode\n            lastError\n            lastDurationMs\n            lastResponseBody\n            payload\n            createdAt\n            deliveredAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.WebhooksDocument,
+    "\n  mutation WebhookReports($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n": typeof types.WebhookReportsDocument,
     "\n  mutation Seed($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n    }\n  }\n": typeof types.SeedDocument,
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DevicesDocument,
@@ -38,6 +47,15 @@ const documents: Documents = {
     "\n  mutation RevokeKey($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n      revokedAt\n    }\n  }\n": types.RevokeKeyDocument,
     "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": types.ReportForAuthDocument,
     "\n      query Ping {\n        __typename\n      }\n    ": types.PingDocument,
+    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": types.CreateWebhookDocument,
+    "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": types.UpdateWebhookDocument,
+    "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": types.DeleteWebhookDocument,
+    "\n  mutation RotateSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n": types.RotateSecretDocument,
+    "\n  mutation TestWebhook($id: ID!) {\n    testWebhook(id: $id) {\n      id\n      eventType\n      status\n    }\n  }\n": types.TestWebhookDocument,
+    "\n  mutation Redeliver($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      id\n      status\n      attempts\n    }\n  }\n": types.RedeliverDocument,
+    "\n  mutation Replay($id: ID!, $from: DateTime!, $to: DateTime, $status: WebhookDeliveryStatus) {\n    replayWebhookDeliveries(id: $id, from: $from, to: $to, status: $status) {\n      replayed\n    }\n  }\n": types.ReplayDocument,
+    "\n  query Webhooks($status: WebhookDeliveryStatus, $first: Int, $after: String) {\n    webhooks {\n      id\n      url\n      active\n      disabledReason\n      failingSince\n      deliveries(status: $status, first: $first, after: $after) {\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            nextAttemptAt\n            lastAttemptAt\n            lastStatusCode\n            lastError\n            lastDurationMs\n            lastResponseBody\n            payload\n            createdAt\n            deliveredAt\n          }\n        }\n      }\n    }\n  }\n": types.WebhooksDocument,
+    "\n  mutation WebhookReports($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n": types.WebhookReportsDocument,
     "\n  mutation Seed($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n    }\n  }\n": types.SeedDocument,
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DevicesDocument,
@@ -88,6 +106,42 @@ export function graphql(source: "\n  mutation ReportForAuth($input: LocationInpu
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n      query Ping {\n        __typename\n      }\n    "): (typeof documents)["\n      query Ping {\n        __typename\n      }\n    "];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation TestWebhook($id: ID!) {\n    testWebhook(id: $id) {\n      id\n      eventType\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation TestWebhook($id: ID!) {\n    testWebhook(id: $id) {\n      id\n      eventType\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Redeliver($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      id\n      status\n      attempts\n    }\n  }\n"): (typeof documents)["\n  mutation Redeliver($id: ID!) {\n    redeliverWebhookDelivery(id: $id) {\n      id\n      status\n      attempts\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Replay($id: ID!, $from: DateTime!, $to: DateTime, $status: WebhookDeliveryStatus) {\n    replayWebhookDeliveries(id: $id, from: $from, to: $to, status: $status) {\n      replayed\n    }\n  }\n"): (typeof documents)["\n  mutation Replay($id: ID!, $from: DateTime!, $to: DateTime, $status: WebhookDeliveryStatus) {\n    replayWebhookDeliveries(id: $id, from: $from, to: $to, status: $status) {\n      replayed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Webhooks($status: WebhookDeliveryStatus, $first: Int, $after: String) {\n    webhooks {\n      id\n      url\n      active\n      disabledReason\n      failingSince\n      deliveries(status: $status, first: $first, after: $after) {\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            nextAttemptAt\n            lastAttemptAt\n            lastStatusCode\n            lastError\n            lastDurationMs\n            lastResponseBody\n            payload\n            createdAt\n            deliveredAt\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Webhooks($status: WebhookDeliveryStatus, $first: Int, $after: String) {\n    webhooks {\n      id\n      url\n      active\n      disabledReason\n      failingSince\n      deliveries(status: $status, first: $first, after: $after) {\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n        edges {\n          node {\n            id\n            eventType\n            status\n            attempts\n            nextAttemptAt\n            lastAttemptAt\n            lastStatusCode\n            lastError\n            lastDurationMs\n            lastResponseBody\n            payload\n            createdAt\n            deliveredAt\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation WebhookReports($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n"): (typeof documents)["\n  mutation WebhookReports($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

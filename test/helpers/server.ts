@@ -2,10 +2,13 @@
 // typed GraphQL client that talks to it over HTTP.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import ipaddr from 'ipaddr.js';
 import { type App, createApp } from '../../src/app.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
+import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import type { Resolver } from '../../src/webhooks/urlPolicy.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
 export interface GraphQLErrorShape {
@@ -41,18 +44,37 @@ export interface TestKey {
 
 let groupCounter = 0;
 
-export async function startTestServer(
-  options: { database?: TestDatabase; skew?: number; redisUrl?: string; bufferLimit?: number } = {},
-): Promise<TestServer> {
+/** What tests allow webhooks to reach: the loopback receivers they start. */
+export const LOOPBACK = [ipaddr.parseCIDR('127.0.0.1/32'), ipaddr.parseCIDR('::1/128')];
+
+export interface TestServerOptions {
+  database?: TestDatabase;
+  skew?: number;
+  redisUrl?: string;
+  bufferLimit?: number;
+  /** Webhook settings; loopback is allowed unless `allowPrivateCidrs` says otherwise. */
+  webhooks?: Partial<WebhookConfig>;
+  /** Start the webhook delivery worker (off by default: it polls the database). */
+  webhookWorker?: boolean;
+  webhookPollMs?: number;
+  resolver?: Resolver;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase());
   const config = {
     locations: { maxFutureSkewMs: options.skew ?? 5 * 60_000 },
     database: database.config,
     redisUrl: options.redisUrl,
     live: { bufferLimit: options.bufferLimit ?? 10_000 },
+    webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
   };
   const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
-  const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger);
+  const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger, {
+    resolver: options.resolver,
+    webhookPollMs: options.webhookPollMs ?? 100,
+  });
+  if (options.webhookWorker) runtime.services.webhookWorker.start();
   const app = createApp({ db: runtime.db, pubsub: runtime.pubsub, services: runtime.services, logger });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;

@@ -62,3 +62,14 @@ export type Device = Prisma.DeviceModel
  * the reads need. The key is (group, sequence); the group is reached through the device.
  */
 export type Location = Prisma.LocationModel
+/**
+ * Model Webhook
+ * An integrator's endpoint: every new location of the group (matching deviceIds) is POSTed to it.
+ */
+export type Webhook = Prisma.WebhookModel
+/**
+ * Model WebhookDelivery
+ * The outbox: one row per (webhook, event), written in the same transaction as the event.
+ * Workers claim due rows with FOR UPDATE SKIP LOCKED; the row also keeps the last attempt's outcome.
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel

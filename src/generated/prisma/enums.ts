@@ -9,7 +9,12 @@
 * 🟢 You can import this file directly.
 */
 
+export const WebhookDeliveryStatus = {
+  pending: 'pending',
+  delivering: 'delivering',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  dead: 'dead'
+} as const
 
-
-// This file is empty because there are no enums in the schema.
-export {}
+export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatus)[keyof typeof WebhookDeliveryStatus]

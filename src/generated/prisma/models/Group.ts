@@ -210,6 +210,7 @@ export type GroupWhereInput = {
   createdAt?: Prisma.DateTimeFilter<"Group"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
   devices?: Prisma.DeviceListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }
 
 export type GroupOrderByWithRelationInput = {
@@ -219,6 +220,7 @@ export type GroupOrderByWithRelationInput = {
   createdAt?: Prisma.SortOrder
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
   devices?: Prisma.DeviceOrderByRelationAggregateInput
+  webhooks?: Prisma.WebhookOrderByRelationAggregateInput
 }
 
 export type GroupWhereUniqueInput = Prisma.AtLeast<{
@@ -231,6 +233,7 @@ export type GroupWhereUniqueInput = Prisma.AtLeast<{
   createdAt?: Prisma.DateTimeFilter<"Group"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
   devices?: Prisma.DeviceListRelationFilter
+  webhooks?: Prisma.WebhookListRelationFilter
 }, "id" | "name">
 
 export type GroupOrderByWithAggregationInput = {
@@ -262,6 +265,7 @@ export type GroupCreateInput = {
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateInput = {
@@ -271,6 +275,7 @@ export type GroupUncheckedCreateInput = {
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUpdateInput = {
@@ -280,6 +285,7 @@ export type GroupUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateInput = {
@@ -289,6 +295,7 @@ export type GroupUncheckedUpdateInput = {
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateManyInput = {
@@ -390,12 +397,27 @@ export type GroupUpdateOneRequiredWithoutDevicesNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutDevicesInput, Prisma.GroupUpdateWithoutDevicesInput>, Prisma.GroupUncheckedUpdateWithoutDevicesInput>
 }
 
+export type GroupCreateNestedOneWithoutWebhooksInput = {
+  create?: Prisma.XOR<Prisma.GroupCreateWithoutWebhooksInput, Prisma.GroupUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutWebhooksInput
+  connect?: Prisma.GroupWhereUniqueInput
+}
+
+export type GroupUpdateOneRequiredWithoutWebhooksNestedInput = {
+  create?: Prisma.XOR<Prisma.GroupCreateWithoutWebhooksInput, Prisma.GroupUncheckedCreateWithoutWebhooksInput>
+  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutWebhooksInput
+  upsert?: Prisma.GroupUpsertWithoutWebhooksInput
+  connect?: Prisma.GroupWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutWebhooksInput, Prisma.GroupUpdateWithoutWebhooksInput>, Prisma.GroupUncheckedUpdateWithoutWebhooksInput>
+}
+
 export type GroupCreateWithoutApiKeysInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
   createdAt?: Date | string
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutApiKeysInput = {
@@ -404,6 +426,7 @@ export type GroupUncheckedCreateWithoutApiKeysInput = {
   lastSequence?: bigint | number
   createdAt?: Date | string
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutApiKeysInput = {
@@ -428,6 +451,7 @@ export type GroupUpdateWithoutApiKeysInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutApiKeysInput = {
@@ -436,6 +460,7 @@ export type GroupUncheckedUpdateWithoutApiKeysInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateWithoutDevicesInput = {
@@ -444,6 +469,7 @@ export type GroupCreateWithoutDevicesInput = {
   lastSequence?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutDevicesInput = {
@@ -452,6 +478,7 @@ export type GroupUncheckedCreateWithoutDevicesInput = {
   lastSequence?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutDevicesInput = {
@@ -476,6 +503,7 @@ export type GroupUpdateWithoutDevicesInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutDevicesInput = {
@@ -484,6 +512,59 @@ export type GroupUncheckedUpdateWithoutDevicesInput = {
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
+}
+
+export type GroupCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  lastSequence?: bigint | number
+  createdAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
+  devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
+}
+
+export type GroupUncheckedCreateWithoutWebhooksInput = {
+  id?: string
+  name: string
+  lastSequence?: bigint | number
+  createdAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
+  devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
+}
+
+export type GroupCreateOrConnectWithoutWebhooksInput = {
+  where: Prisma.GroupWhereUniqueInput
+  create: Prisma.XOR<Prisma.GroupCreateWithoutWebhooksInput, Prisma.GroupUncheckedCreateWithoutWebhooksInput>
+}
+
+export type GroupUpsertWithoutWebhooksInput = {
+  update: Prisma.XOR<Prisma.GroupUpdateWithoutWebhooksInput, Prisma.GroupUncheckedUpdateWithoutWebhooksInput>
+  create: Prisma.XOR<Prisma.GroupCreateWithoutWebhooksInput, Prisma.GroupUncheckedCreateWithoutWebhooksInput>
+  where?: Prisma.GroupWhereInput
+}
+
+export type GroupUpdateToOneWithWhereWithoutWebhooksInput = {
+  where?: Prisma.GroupWhereInput
+  data: Prisma.XOR<Prisma.GroupUpdateWithoutWebhooksInput, Prisma.GroupUncheckedUpdateWithoutWebhooksInput>
+}
+
+export type GroupUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
+  devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
+}
+
+export type GroupUncheckedUpdateWithoutWebhooksInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
+  devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 
@@ -494,11 +575,13 @@ export type GroupUncheckedUpdateWithoutDevicesInput = {
 export type GroupCountOutputType = {
   apiKeys: number
   devices: number
+  webhooks: number
 }
 
 export type GroupCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | GroupCountOutputTypeCountApiKeysArgs
   devices?: boolean | GroupCountOutputTypeCountDevicesArgs
+  webhooks?: boolean | GroupCountOutputTypeCountWebhooksArgs
 }
 
 /**
@@ -525,6 +608,13 @@ export type GroupCountOutputTypeCountDevicesArgs<ExtArgs extends runtime.Types.E
   where?: Prisma.DeviceWhereInput
 }
 
+/**
+ * GroupCountOutputType without action
+ */
+export type GroupCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.WebhookWhereInput
+}
+
 
 export type GroupSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
@@ -533,6 +623,7 @@ export type GroupSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   createdAt?: boolean
   apiKeys?: boolean | Prisma.Group$apiKeysArgs<ExtArgs>
   devices?: boolean | Prisma.Group$devicesArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Group$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.GroupCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["group"]>
 
@@ -561,6 +652,7 @@ export type GroupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
 export type GroupInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Group$apiKeysArgs<ExtArgs>
   devices?: boolean | Prisma.Group$devicesArgs<ExtArgs>
+  webhooks?: boolean | Prisma.Group$webhooksArgs<ExtArgs>
   _count?: boolean | Prisma.GroupCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type GroupIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -571,12 +663,13 @@ export type $GroupPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   objects: {
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
     devices: Prisma.$DevicePayload<ExtArgs>[]
+    webhooks: Prisma.$WebhookPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
     name: string
     /**
-     * Highest location sequence handed out in this group; its row lock orders writers (see src/locations/ingest.ts).
+     * Highest location sequence handed out in this group; its row lock orders writers (see src/locations/writer.ts).
      */
     lastSequence: bigint
     createdAt: Date
@@ -976,6 +1069,7 @@ export interface Prisma__GroupClient<T, Null = never, ExtArgs extends runtime.Ty
   readonly [Symbol.toStringTag]: "PrismaPromise"
   apiKeys<T extends Prisma.Group$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   devices<T extends Prisma.Group$devicesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$devicesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DevicePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  webhooks<T extends Prisma.Group$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1447,6 +1541,30 @@ export type Group$devicesArgs<ExtArgs extends runtime.Types.Extensions.InternalA
   take?: number
   skip?: number
   distinct?: Prisma.DeviceScalarFieldEnum | Prisma.DeviceScalarFieldEnum[]
+}
+
+/**
+ * Group.webhooks
+ */
+export type Group$webhooksArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Webhook
+   */
+  select?: Prisma.WebhookSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Webhook
+   */
+  omit?: Prisma.WebhookOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.WebhookInclude<ExtArgs> | null
+  where?: Prisma.WebhookWhereInput
+  orderBy?: Prisma.WebhookOrderByWithRelationInput | Prisma.WebhookOrderByWithRelationInput[]
+  cursor?: Prisma.WebhookWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
 }
 
 /**

@@ -1,0 +1,340 @@
+// Managing webhooks and reading their delivery log. Deliveries of locations are
+// enqueued by the location writer (same statement as the location); this service
+// enqueues test events and requeues deliveries (redeliver, replay).
+import type { Sql } from '../db/sql.ts';
+import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { isUuid } from '../ids.ts';
+import type { PageWindow } from '../locations/history.ts';
+import { testEventBody, WEBHOOK_TEST } from './events.ts';
+import { newSecret } from './signing.ts';
+import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
+
+export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'dead'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Webhooks per group. */
+export const MAX_WEBHOOKS = 50;
+const MAX_DEVICE_IDS = 1000;
+const MAX_DESCRIPTION = 500;
+const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
+
+export interface Webhook {
+  id: string;
+  groupId: string;
+  url: string;
+  description: string | null;
+  /** Empty: every device. */
+  deviceIds: string[];
+  active: boolean;
+  disabledReason: string | null;
+  failingSince: Date | null;
+  previousSecretExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  webhookId: string;
+  eventType: string;
+  payload: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+  lastResponseBody: string | null;
+  createdAt: Date;
+  deliveredAt: Date | null;
+}
+
+export interface CreateWebhookInput {
+  url: string;
+  description?: string | null;
+  deviceIds?: readonly string[] | null;
+}
+
+export interface UpdateWebhookInput {
+  url?: string | null;
+  description?: string | null;
+  deviceIds?: readonly string[] | null;
+  active?: boolean | null;
+}
+
+export interface ReplayRange {
+  from: Date;
+  to?: Date | null;
+  status?: DeliveryStatus | null;
+}
+
+const WEBHOOK_SELECT = {
+  id: true,
+  groupId: true,
+  url: true,
+  description: true,
+  deviceIds: true,
+  active: true,
+  disabledReason: true,
+  failingSince: true,
+  previousSecretExpiresAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.WebhookSelect;
+
+export class WebhookService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: Sql,
+    private readonly policy: UrlPolicy,
+    private readonly options: { secretOverlapMs: number },
+    /** Called when deliveries became due (to wake a local worker). */
+    private readonly onDue: () => void = () => {},
+  ) {}
+
+  list(groupId: string): Promise<Webhook[]> {
+    return this.prisma.webhook.findMany({
+      where: { groupId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      select: WEBHOOK_SELECT,
+    });
+  }
+
+  async get(groupId: string, id: string): Promise<Webhook> {
+    const webhook = isUuid(id)
+      ? await this.prisma.webhook.findFirst({ where: { id, groupId }, select: WEBHOOK_SELECT })
+      : null;
+    if (!webhook) throw notFound(`No webhook with id "${id}" in this group`);
+    return webhook;
+  }
+
+  async create(groupId: string, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string }> {
+    const data = await this.validate(input, true);
+    const count = await this.prisma.webhook.count({ where: { groupId } });
+    if (count >= MAX_WEBHOOKS) {
+      throw new AppError('CONFLICT', `A group can have at most ${MAX_WEBHOOKS} webhooks; delete one first`);
+    }
+    const secret = newSecret();
+    const webhook = await this.prisma.webhook.create({
+      data: {
+        groupId,
+        url: data.url!,
+        description: data.description ?? null,
+        deviceIds: data.deviceIds ?? [],
+        secret,
+      },
+      select: WEBHOOK_SELECT,
+    });
+    return { webhook, secret };
+  }
+
+  /** Changes what is given. Enabling a disabled webhook resumes its paused deliveries. */
+  async update(groupId: string, id: string, input: UpdateWebhookInput): Promise<Webhook> {
+    const current = await this.get(groupId, id);
+    const data = await this.validate(input, false);
+    const enabling = input.active === true && !current.active;
+    const disabling = input.active === false && current.active;
+    return this.prisma
+      .$transaction(async (tx) => {
+        const webhook = await tx.webhook.update({
+          where: { id },
+          data: {
+            ...data,
+            ...(input.active != null ? { active: input.active } : {}),
+            ...(enabling ? { disabledReason: null, failingSince: null } : {}),
+            ...(disabling ? { disabledReason: null } : {}),
+          },
+          select: WEBHOOK_SELECT,
+        });
+        if (enabling) {
+          await tx.webhookDelivery.updateMany({
+            where: { webhookId: id, status: { in: ['pending', 'failed'] }, nextAttemptAt: null },
+            data: { nextAttemptAt: new Date() },
+          });
+        }
+        if (disabling) {
+          await tx.webhookDelivery.updateMany({
+            where: { webhookId: id, status: { in: ['pending', 'failed'] } },
+            data: { nextAttemptAt: null },
+          });
+        }
+        return webhook;
+      })
+      .finally(() => {
+        if (enabling) this.onDue();
+      });
+  }
+
+  /** Deletes the webhook and its delivery log; nothing more is sent to it. */
+  async delete(groupId: string, id: string): Promise<Webhook> {
+    const webhook = await this.get(groupId, id);
+    await this.prisma.webhook.delete({ where: { id } });
+    return webhook;
+  }
+
+  /** A new secret; the previous one keeps signing alongside it for the overlap window. */
+  async rotateSecret(groupId: string, id: string): Promise<{ webhook: Webhook; secret: string }> {
+    await this.get(groupId, id);
+    const secret = newSecret();
+    const [row] = await this.sql.query<{ id: string }>(
+      `UPDATE webhooks SET previous_secret = secret, secret = $2,
+         previous_secret_expires_at = now() + $3::bigint * interval '1 millisecond', updated_at = now()
+       WHERE id = $1::uuid RETURNING id`,
+      [id, secret, this.options.secretOverlapMs],
+    );
+    if (!row) throw notFound(`No webhook with id "${id}" in this group`);
+    return { webhook: await this.get(groupId, id), secret };
+  }
+
+  /** Enqueues a `webhook.test` event, due now. */
+  async test(groupId: string, id: string): Promise<WebhookDelivery> {
+    const webhook = await this.get(groupId, id);
+    if (!webhook.active) throw disabledError(webhook);
+    const delivery = await this.prisma.webhookDelivery.create({
+      data: { webhookId: id, eventType: WEBHOOK_TEST, payload: testEventBody(id) },
+    });
+    this.onDue();
+    return delivery;
+  }
+
+  /** Sends a delivery again, whatever its status, with a fresh retry budget. */
+  async redeliver(groupId: string, deliveryId: string): Promise<WebhookDelivery> {
+    const delivery = isUuid(deliveryId)
+      ? await this.prisma.webhookDelivery.findFirst({
+          where: { id: deliveryId, webhook: { groupId } },
+          include: { webhook: { select: WEBHOOK_SELECT } },
+        })
+      : null;
+    if (!delivery) throw notFound(`No webhook delivery with id "${deliveryId}" in this group`);
+    if (!delivery.webhook.active) throw disabledError(delivery.webhook);
+    if (delivery.status === 'delivering') {
+      throw new AppError(
+        'CONFLICT',
+        'This delivery is being attempted right now; its result is recorded shortly',
+      );
+    }
+    const updated = await this.prisma.webhookDelivery.update({
+      where: { id: deliveryId },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
+    });
+    this.onDue();
+    return updated;
+  }
+
+  /**
+   * Sends again every delivery of a webhook created in [from, to] (optionally of one
+   * status), except those being attempted right now. Returns how many.
+   */
+  async replay(groupId: string, webhookId: string, range: ReplayRange): Promise<number> {
+    const webhook = await this.get(groupId, webhookId);
+    if (!webhook.active) throw disabledError(webhook);
+    const to = range.to ?? new Date();
+    if (to < range.from) throw InputError.at(['to'], 'must not be before from');
+    const { count } = await this.prisma.webhookDelivery.updateMany({
+      where: {
+        webhookId,
+        createdAt: { gte: range.from, lte: to },
+        status: range.status ? range.status : { not: 'delivering' },
+      },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
+    });
+    if (count > 0) this.onDue();
+    return count;
+  }
+
+  /** The delivery log, newest first. */
+  async deliveries(
+    webhookId: string,
+    window: PageWindow,
+    status?: DeliveryStatus | null,
+  ): Promise<WebhookDelivery[]> {
+    const where: Prisma.WebhookDeliveryWhereInput = { webhookId, ...(status ? { status } : {}) };
+    const bounds: Prisma.WebhookDeliveryWhereInput[] = [];
+    // Newest first: "after" is older, "before" is newer.
+    if (window.after) bounds.push(olderThan(parseDeliveryCursor(window.after, 'after')));
+    if (window.before) bounds.push(newerThan(parseDeliveryCursor(window.before, 'before')));
+    const direction = window.inverted ? 'asc' : 'desc';
+    return this.prisma.webhookDelivery.findMany({
+      where: { ...where, AND: bounds },
+      orderBy: [{ createdAt: direction }, { id: direction }],
+      take: window.limit,
+    });
+  }
+
+  /** Deliveries of active webhooks not delivered yet (pending, being attempted, or waiting to retry). */
+  async backlog(): Promise<number> {
+    const [row] = await this.sql.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+       WHERE w.active AND d.next_attempt_at IS NOT NULL AND d.status IN ('pending', 'failed', 'delivering')`,
+    );
+    return row?.n ?? 0;
+  }
+
+  private async validate(input: UpdateWebhookInput, creating: boolean): Promise<WebhookFields> {
+    const issues: InputIssue[] = [];
+    const data: WebhookFields = {};
+    if (input.url != null || creating) {
+      try {
+        data.url = (await this.policy.check(input.url ?? '')).href;
+      } catch (error) {
+        if (!(error instanceof UrlRefused)) throw error;
+        issues.push({ path: ['input', 'url'], message: error.message });
+      }
+    }
+    if (input.description !== undefined) {
+      const description = input.description?.trim() || null;
+      if (description && description.length > MAX_DESCRIPTION) {
+        issues.push({
+          path: ['input', 'description'],
+          message: `must be at most ${MAX_DESCRIPTION} characters`,
+        });
+      }
+      data.description = description;
+    }
+    if (input.deviceIds != null) {
+      if (input.deviceIds.length > MAX_DEVICE_IDS) {
+        issues.push({ path: ['input', 'deviceIds'], message: `must list at most ${MAX_DEVICE_IDS} devices` });
+      }
+      input.deviceIds.forEach((deviceId, i) => {
+        if (!PRINTABLE_1_TO_128.test(deviceId)) {
+          issues.push({ path: ['input', 'deviceIds', i], message: 'must be 1 to 128 printable characters' });
+        }
+      });
+      data.deviceIds = [...new Set(input.deviceIds)];
+    }
+    if (issues.length > 0) throw new InputError(issues);
+    return data;
+  }
+}
+
+interface WebhookFields {
+  url?: string;
+  description?: string | null;
+  deviceIds?: string[];
+}
+
+function disabledError(webhook: Pick<Webhook, 'disabledReason'>): AppError {
+  return new AppError(
+    'CONFLICT',
+    `This webhook is disabled${webhook.disabledReason ? ` (${webhook.disabledReason})` : ''}; enable it with updateWebhook(active: true) first`,
+  );
+}
+
+export function deliveryCursor(delivery: Pick<WebhookDelivery, 'createdAt' | 'id'>): string {
+  return Buffer.from(`w:${delivery.createdAt.getTime()}:${delivery.id}`).toString('base64url');
+}
+
+function parseDeliveryCursor(cursor: string, argument: string): { createdAt: Date; id: string } {
+  const match = /^w:(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw InputError.at([argument], 'is not a cursor returned by this connection');
+  return { createdAt: new Date(Number(match[1])), id: match[2]! };
+}
+
+const olderThan = (c: { createdAt: Date; id: string }): Prisma.WebhookDeliveryWhereInput => ({
+  OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }],
+});
+const newerThan = (c: { createdAt: Date; id: string }): Prisma.WebhookDeliveryWhereInput => ({
+  OR: [{ createdAt: { gt: c.createdAt } }, { createdAt: c.createdAt, id: { gt: c.id } }],
+});
