@@ -32,7 +32,15 @@ describe('migrator', () => {
     expect(migrations.length).toBeGreaterThan(0);
     const result = await migrate(db.sql);
     expect(result).toEqual({ applied: migrations.map((m) => m.name), modified: [] });
-    expect(await tables(db)).toEqual(['_prisma_migrations', 'api_keys', 'devices', 'groups', 'locations']);
+    expect(await tables(db)).toEqual([
+      '_prisma_migrations',
+      'api_keys',
+      'devices',
+      'groups',
+      'locations',
+      'webhook_deliveries',
+      'webhooks',
+    ]);
     const rows = await db.sql.query<Record<string, unknown>>(
       'SELECT id, checksum, migration_name, finished_at, rolled_back_at, applied_steps_count, logs FROM "_prisma_migrations" ORDER BY migration_name',
     );

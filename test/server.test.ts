@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig } from '../src/config.ts';
 import { exitOf, startServerProcess } from './helpers/processes.ts';
 
 const graphqlAt = (url: string, key: string, query: string) =>
@@ -24,6 +24,7 @@ describe('configuration', () => {
       locations: { maxFutureSkewMs: 300_000 },
       live: { bufferLimit: 10_000 },
       redisUrl: undefined,
+      webhooks: DEFAULT_WEBHOOK_CONFIG,
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',

@@ -75,7 +75,9 @@ export class UrlPolicy {
   /** Throws UrlRefused unless `address` is public or in an allowed range. */
   assertAllowed(address: string, host: string): void {
     const reason = this.refusal(address);
-    if (reason) throw new UrlRefused(`${host} is ${reason} (${address}); only public addresses are allowed`);
+    if (!reason) return;
+    const shown = host.replace(/^\[|\]$/g, '') === address ? host : `${host} (${address})`;
+    throw new UrlRefused(`${shown} is ${reason}; only public addresses are allowed`);
   }
 
   /** Why an address is refused, or undefined when it may be called. */
@@ -93,7 +95,7 @@ export class UrlPolicy {
       }
     }
     const range = parsed.range();
-    return range === 'unicast' ? undefined : `a ${RANGE_NAMES[range] ?? `${range} address`}`;
+    return range === 'unicast' ? undefined : (RANGE_NAMES[range] ?? `a reserved address (${range})`);
   }
 
   /**
@@ -146,14 +148,14 @@ export class UrlPolicy {
 }
 
 const RANGE_NAMES: Record<string, string> = {
-  unspecified: 'unspecified address',
-  broadcast: 'broadcast address',
-  multicast: 'multicast address',
-  linkLocal: 'link-local address',
-  loopback: 'loopback address',
-  carrierGradeNat: 'carrier-grade NAT address',
-  private: 'private address',
-  reserved: 'reserved address',
-  uniqueLocal: 'unique-local address',
-  ipv4Mapped: 'IPv4-mapped address',
+  unspecified: 'an unspecified address',
+  broadcast: 'a broadcast address',
+  multicast: 'a multicast address',
+  linkLocal: 'a link-local address',
+  loopback: 'a loopback address',
+  carrierGradeNat: 'a carrier-grade NAT address',
+  private: 'a private address',
+  reserved: 'a reserved address',
+  uniqueLocal: 'a unique-local address',
+  ipv4Mapped: 'an IPv4-mapped address',
 };

@@ -88,6 +88,31 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   };
 }
 
+/** Runs `npm run worker` (src/worker.ts); resolves once it says it is running. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(NODE, [...TS, 'src/worker.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (let i = 0; !output().includes('webhook worker is running'); i++) {
+    if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output()}`);
+    if (i > 600) throw new Error(`worker did not start:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url: '',
+    child,
+    output,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
 export async function exitOf(
   args: string[],
   env: Record<string, string>,
