@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WEBHOOK_CONFIG } from '../src/config.ts';
+import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMemoryPubSub } from '../src/pubsub/pubsub.ts';
 import { createServices, type Services } from '../src/services.ts';
@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { runCli, type ServerProcess, startServerProcess, startWorkerProcess } from './helpers/processes.ts';
 import { type Receiver, startReceiver, verify } from './helpers/receiver.ts';
 import { graphqlRequest, LOOPBACK, startTestServer, type TestKey } from './helpers/server.ts';
-import { CreateWebhook, ReportLocations, report, Webhooks } from './helpers/webhooks.ts';
+import { CreateWebhook, createWebhook, ReportLocations, report, Webhooks } from './helpers/webhooks.ts';
 
 describe('several workers on one database', () => {
   it('never attempt the same delivery at once, and share the work', { timeout: 60_000 }, async () => {
@@ -22,11 +22,7 @@ describe('several workers on one database', () => {
     try {
       // Two more workers with their own HTTP clients on the same database (on
       // PostgreSQL they claim over separate pooled connections, concurrently).
-      const config = {
-        locations: { maxFutureSkewMs: 300_000 },
-        live: { bufferLimit: 100 },
-        webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, endpointConcurrency: 8 },
-      };
+      const config = workerConfig({ endpointConcurrency: 8 });
       for (let i = 0; i < 2; i++) {
         workers.push(
           createServices(server.runtime.db, createMemoryPubSub(), config, createLogger('silent'), {
@@ -60,6 +56,64 @@ describe('several workers on one database', () => {
       await Promise.all(workers.map((w) => w.close()));
       await hook.close();
       await server.stop();
+    }
+  });
+});
+
+describe('one worker, several endpoints', () => {
+  it('bounds attempts per endpoint, keeps connections alive, and a slow endpoint does not hold up the others', {
+    timeout: 60_000,
+  }, async () => {
+    const server = await startTestServer({ webhookWorker: true, webhooks: { endpointConcurrency: 4 } });
+    const slow = await startReceiver();
+    const fast = await startReceiver();
+    try {
+      slow.reply = () => ({ status: 200, delayMs: 2000 });
+      const key = await server.key();
+      await createWebhook(key, slow.url, ['slow']);
+      await createWebhook(key, fast.url, ['fast']);
+      await report(key, 40, 'slow'); // ten rounds of 2 s at 4 at a time
+      await slow.waitFor(4);
+      const started = Date.now();
+      await report(key, 100, 'fast');
+      await fast.waitFor(100);
+      expect(Date.now() - started).toBeLessThan(1500); // not behind the slow endpoint's 20 s of work
+      expect(slow.maxConcurrent).toBe(4);
+      expect(fast.maxConcurrent).toBeLessThanOrEqual(4);
+      expect(new Set(fast.requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(4); // kept alive
+      expect(slow.requests.length).toBeLessThanOrEqual(8);
+    } finally {
+      await server.stop();
+      await slow.close();
+      await fast.close();
+    }
+  });
+
+  it('hands back its claims when it stops, so another worker takes them at once', {
+    timeout: 60_000,
+  }, async () => {
+    const server = await startTestServer({ webhookWorker: true, webhooks: { timeoutMs: 30_000 } });
+    const hook = await startReceiver();
+    let other: Services | undefined;
+    try {
+      hook.reply = (_request, index) => (index < 2 ? { status: 200, delayMs: 10_000 } : { status: 200 });
+      const key = await server.key();
+      await createWebhook(key, hook.url);
+      await report(key, 2);
+      await hook.waitFor(2);
+      await server.runtime.services.webhookWorker.stop(100);
+      // Handed back: due now, the cut-off attempt not counted (its lease would have been 65 s).
+      other = createServices(server.runtime.db, createMemoryPubSub(), workerConfig(), createLogger('silent'));
+      other.webhookWorker.start();
+      const requests = await hook.waitFor(4, 5000);
+      expect(new Set(requests.slice(2).map((r) => r.id))).toEqual(
+        new Set(requests.slice(0, 2).map((r) => r.id)),
+      );
+      await expect.poll(() => other!.webhookOutcomes.succeeded).toBe(2);
+    } finally {
+      await other?.close();
+      await server.stop();
+      await hook.close();
     }
   });
 });
@@ -124,7 +178,7 @@ describe('a server killed while deliveries are pending', { timeout: 180_000 }, (
     }
     server = await startServerProcess(env);
     try {
-      // The cut-off attempts are made again once their lease (2 x timeout + 1 s) runs out.
+      // The cut-off attempts are made again once their lease (2 x timeout + 5 s) runs out.
       await expect
         .poll(
           async () => {
@@ -179,6 +233,14 @@ describe('a server killed while deliveries are pending', { timeout: 180_000 }, (
     }
   });
 });
+
+function workerConfig(webhooks: Partial<WebhookConfig> = {}) {
+  return {
+    locations: { maxFutureSkewMs: 300_000 },
+    live: { bufferLimit: 100 },
+    webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...webhooks },
+  };
+}
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
   const counts = new Map<string, number>();

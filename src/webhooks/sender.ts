@@ -87,8 +87,9 @@ export class WebhookSender {
     }
   }
 
+  /** Closes every connection, aborting attempts still running (the worker has handed them back). */
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent.destroy();
   }
 }
 

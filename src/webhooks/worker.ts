@@ -8,8 +8,10 @@
 //   again: another worker reclaims it.
 // - A result is recorded only under the token that claimed the row, so a worker whose
 //   lease ran out cannot overwrite the newer attempt's outcome.
-// - Claims take at most `endpointConcurrency` rows per webhook, minus what this worker
-//   already has in flight to it, so a slow endpoint ties up its own slots only.
+// - At most `endpointConcurrency` attempts run per webhook and `concurrency` in all.
+//   A worker claims up to twice that ahead (what it already holds of a webhook counts
+//   against the webhook's share), so the next attempt starts the moment a slot frees,
+//   and a slow endpoint ties up only its own share.
 // - Claims and results are batched the way the location writer batches: one claim and
 //   one result statement in flight at a time; whatever arrives meanwhile goes in the
 //   next one. An idle worker polls; a local enqueue wakes it at once.
@@ -61,8 +63,13 @@ const JITTER = 0.2;
 
 export class DeliveryWorker {
   private running = false;
-  private readonly inFlight = new Map<string, { webhookId: string; token: string }>();
-  private readonly perWebhook = new Map<string, number>();
+  /** Claimed rows whose outcome is not recorded yet, with their claim token. */
+  private readonly claims = new Map<string, string>();
+  /** Claimed rows waiting for a free slot of their webhook, per webhook. */
+  private readonly queued = new Map<string, ClaimedRow[]>();
+  /** HTTP attempts running, in all and per webhook (what the concurrency limits count). */
+  private attempting = 0;
+  private readonly attemptingPer = new Map<string, number>();
   private claiming = false;
   private claimAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -77,8 +84,9 @@ export class DeliveryWorker {
     private readonly options: WorkerOptions,
     private readonly logger: Logger,
   ) {
-    // Long enough for an attempt (bounded by the timeout) and the write of its result.
-    this.leaseMs = options.timeoutMs * 2 + 1000;
+    // A claimed row waits for at most one attempt ahead of it, then makes its own
+    // (each bounded by the timeout), then its result is written.
+    this.leaseMs = options.timeoutMs * 2 + 5000;
   }
 
   start(): void {
@@ -100,14 +108,18 @@ export class DeliveryWorker {
   }
 
   /**
-   * Stops claiming, waits up to `graceMs` for attempts in flight, then hands back
-   * the claims of those still running so another worker takes them at once.
+   * Stops claiming, hands back what has not started, waits up to `graceMs` for
+   * attempts in flight, then hands back the claims of those still running, so that
+   * another worker takes them at once.
    */
   async stop(graceMs = 5000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.pollTimer);
-    if (this.inFlight.size > 0) {
+    const notStarted = [...this.queued.values()].flat();
+    this.queued.clear();
+    await this.release(notStarted.map((row) => row.id));
+    if (this.claims.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
         this.idle = () => {
@@ -118,21 +130,23 @@ export class DeliveryWorker {
     }
     this.idle = undefined;
     await this.flush();
-    await this.release();
+    await this.release([...this.claims.keys()]);
   }
 
   get activeAttempts(): number {
-    return this.inFlight.size;
+    return this.attempting;
   }
 
   private async claimLoop(): Promise<void> {
     try {
       while (this.running) {
         this.claimAgain = false;
-        const free = this.options.concurrency - this.inFlight.size;
+        // Up to twice the concurrency is claimed ahead, so the next attempts start as
+        // soon as slots free up instead of waiting for a claim's round trip.
+        const free = 2 * this.options.concurrency - this.claims.size;
         if (free <= 0) break;
         const claimed = await this.claim(free);
-        for (const row of claimed) void this.attempt(row);
+        for (const webhookId of new Set(claimed.map((row) => row.webhook_id))) this.dispatch(webhookId);
         // A full claim means more may be due; otherwise wait for a wake or the next poll.
         if (claimed.length < free && !this.claimAgain) break;
       }
@@ -148,14 +162,17 @@ export class DeliveryWorker {
   }
 
   private async claim(limit: number): Promise<ClaimedRow[]> {
-    const busyIds = [...this.perWebhook.keys()];
+    // What this worker holds per webhook (running or waiting) counts against the webhook's share.
+    const held = new Map(this.attemptingPer);
+    for (const [webhookId, rows] of this.queued)
+      held.set(webhookId, (held.get(webhookId) ?? 0) + rows.length);
     const token = randomUUID();
     const rows = await this.sql.query<ClaimedRow>(
       CLAIM,
       [
-        busyIds,
-        busyIds.map((id) => this.perWebhook.get(id)!),
-        this.options.endpointConcurrency,
+        [...held.keys()],
+        [...held.values()],
+        2 * this.options.endpointConcurrency,
         limit,
         token,
         this.leaseMs,
@@ -163,10 +180,29 @@ export class DeliveryWorker {
       'gofindme_webhook_claim',
     );
     for (const row of rows) {
-      this.inFlight.set(row.id, { webhookId: row.webhook_id, token });
-      this.perWebhook.set(row.webhook_id, (this.perWebhook.get(row.webhook_id) ?? 0) + 1);
+      this.claims.set(row.id, token);
+      const queue = this.queued.get(row.webhook_id);
+      if (queue) queue.push(row);
+      else this.queued.set(row.webhook_id, [row]);
     }
     return rows;
+  }
+
+  /** Starts waiting attempts of a webhook while it and the worker have free slots. */
+  private dispatch(webhookId: string): void {
+    const queue = this.queued.get(webhookId);
+    while (
+      queue &&
+      queue.length > 0 &&
+      this.attempting < this.options.concurrency &&
+      (this.attemptingPer.get(webhookId) ?? 0) < this.options.endpointConcurrency
+    ) {
+      const row = queue.shift()!;
+      this.attempting++;
+      this.attemptingPer.set(webhookId, (this.attemptingPer.get(webhookId) ?? 0) + 1);
+      void this.attempt(row);
+    }
+    if (queue?.length === 0) this.queued.delete(webhookId);
   }
 
   private async attempt(row: ClaimedRow): Promise<void> {
@@ -179,18 +215,23 @@ export class DeliveryWorker {
       secrets.push(row.previous_secret);
     }
     const result = await this.sender.send(row.url, signedHeaders(secrets, row.id, row.payload), row.payload);
-    const { status, delayMs } = this.next(row.attempts, result);
-    const claim = this.inFlight.get(row.id)!;
-    this.finished.push({
-      id: row.id,
-      token: claim.token,
-      webhookId: row.webhook_id,
-      status,
-      delayMs,
-      result,
-    });
-    this.options.onOutcome?.(status, result);
-    void this.flush();
+    this.attempting--;
+    const left = (this.attemptingPer.get(row.webhook_id) ?? 1) - 1;
+    if (left > 0) this.attemptingPer.set(row.webhook_id, left);
+    else this.attemptingPer.delete(row.webhook_id);
+    const token = this.claims.get(row.id);
+    if (token !== undefined) {
+      const { status, delayMs } = this.next(row.attempts, result);
+      this.finished.push({ id: row.id, token, webhookId: row.webhook_id, status, delayMs, result });
+      this.options.onOutcome?.(status, result);
+      void this.flush();
+    }
+    // A slot is free: start what waits for it (this webhook first), and claim more.
+    this.dispatch(row.webhook_id);
+    if (this.attempting < this.options.concurrency) {
+      for (const webhookId of [...this.queued.keys()]) this.dispatch(webhookId);
+    }
+    this.wake();
   }
 
   /** What happens after attempt number `attempts` (1 is the first). */
@@ -218,10 +259,10 @@ export class DeliveryWorker {
         this.logger.warn({ err: error, deliveries: batch.length }, 'webhooks: recording results failed');
       })
       .finally(() => {
-        for (const done of batch) this.forget(done.id, done.webhookId);
+        for (const done of batch) this.claims.delete(done.id);
         this.flushing = undefined;
         if (this.finished.length > 0) void this.flush();
-        if (this.inFlight.size === 0) this.idle?.();
+        if (this.claims.size === 0) this.idle?.();
         this.wake();
       });
     return this.flushing;
@@ -249,32 +290,25 @@ export class DeliveryWorker {
     }
   }
 
-  private forget(id: string, webhookId: string): void {
-    if (!this.inFlight.delete(id)) return;
-    const left = (this.perWebhook.get(webhookId) ?? 1) - 1;
-    if (left > 0) this.perWebhook.set(webhookId, left);
-    else this.perWebhook.delete(webhookId);
-  }
-
-  /** Hands claims still in flight back (due now, attempt not counted). */
-  private async release(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    const ids = [...this.inFlight.keys()];
-    const tokens = ids.map((id) => this.inFlight.get(id)!.token);
+  /** Hands claims back (due now, the attempt not counted). */
+  private async release(ids: string[]): Promise<void> {
+    const held = ids.filter((id) => this.claims.has(id));
+    if (held.length === 0) return;
+    const tokens = held.map((id) => this.claims.get(id)!);
+    for (const id of held) this.claims.delete(id);
     try {
-      await this.sql.query(RELEASE, [ids, tokens]);
+      await this.sql.query(RELEASE, [held, tokens]);
     } catch (error) {
       this.logger.warn(
         { err: error },
         'webhooks: releasing claims failed; they are retried after their lease',
       );
     }
-    for (const id of ids) this.forget(id, this.inFlight.get(id)!.webhookId);
   }
 }
 
 // $1/$2: webhooks this worker already has attempts in flight to, and how many;
-// $3: per-webhook limit; $4: total limit; $5: claim token; $6: lease in ms.
+// $3: most rows held per webhook; $4: total limit; $5: claim token; $6: lease in ms.
 // Due rows: waiting (pending, failed) or claimed by a worker whose lease ran out.
 const CLAIM = `
 WITH busy AS (

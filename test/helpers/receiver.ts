@@ -13,6 +13,8 @@ export interface ReceivedRequest {
   /** The parsed body. */
   event: { type: string; timestamp: string; data: Record<string, unknown> };
   receivedAt: number;
+  /** The client's port: requests on one kept-alive connection share it. */
+  remotePort: number;
 }
 
 export interface Reply {
@@ -27,6 +29,8 @@ export interface Receiver {
   url: string;
   port: number;
   requests: ReceivedRequest[];
+  /** Most requests it was answering at the same time. */
+  maxConcurrent: number;
   /** How to answer the next request (called for each one; default 200). */
   reply: (request: ReceivedRequest, index: number) => Reply;
   /** Resolves once `count` requests have arrived. */
@@ -45,6 +49,7 @@ export async function startReceiver(path = '/hook', port = 0): Promise<Receiver>
     url: '',
     port: 0,
     requests: [],
+    maxConcurrent: 0,
     reply: () => ({ status: 200 }),
     waitFor(count, timeoutMs = 15_000) {
       return new Promise((resolve, reject) => {
@@ -78,7 +83,11 @@ export async function startReceiver(path = '/hook', port = 0): Promise<Receiver>
     close: () => receiver.down(),
   };
 
+  let concurrent = 0;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    concurrent++;
+    receiver.maxConcurrent = Math.max(receiver.maxConcurrent, concurrent);
+    res.once('close', () => concurrent--);
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -91,6 +100,7 @@ export async function startReceiver(path = '/hook', port = 0): Promise<Receiver>
         body,
         event: JSON.parse(body),
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort ?? 0,
       };
       const index = receiver.requests.length;
       receiver.requests.push(request);
