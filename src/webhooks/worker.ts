@@ -226,12 +226,15 @@ export class DeliveryWorker {
       this.options.onOutcome?.(status, result);
       void this.flush();
     }
-    // A slot is free: start what waits for it (this webhook first), and claim more.
+    // A slot is free: start what waits for it (this webhook first).
     this.dispatch(row.webhook_id);
     if (this.attempting < this.options.concurrency) {
       for (const webhookId of [...this.queued.keys()]) this.dispatch(webhookId);
     }
-    this.wake();
+    // Claim more once this webhook's reserve runs low or slots would go unused; claiming
+    // after every single attempt would cost a statement per delivery.
+    const reserve = this.queued.get(row.webhook_id)?.length ?? 0;
+    if (reserve <= this.options.endpointConcurrency / 2 || this.queued.size === 0) this.wake();
   }
 
   /** What happens after attempt number `attempts` (1 is the first). */
@@ -263,7 +266,7 @@ export class DeliveryWorker {
         this.flushing = undefined;
         if (this.finished.length > 0) void this.flush();
         if (this.claims.size === 0) this.idle?.();
-        this.wake();
+        if (this.queued.size === 0) this.wake(); // claims may have been capped by unrecorded results
       });
     return this.flushing;
   }
@@ -309,7 +312,9 @@ export class DeliveryWorker {
 
 // $1/$2: webhooks this worker already has attempts in flight to, and how many;
 // $3: most rows held per webhook; $4: total limit; $5: claim token; $6: lease in ms.
-// Due rows: waiting (pending, failed) or claimed by a worker whose lease ran out.
+// Due rows: waiting (pending, failed) or claimed by a worker whose lease ran out; a
+// row has a next_attempt_at only in those states (finished and paused rows have none),
+// so the index on (webhook_id, next_attempt_at) alone finds them, in order.
 const CLAIM = `
 WITH busy AS (
   SELECT * FROM unnest($1::uuid[], $2::int[]) AS b(webhook_id, held)
@@ -320,7 +325,6 @@ chosen AS (
   CROSS JOIN LATERAL (
     SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
     WHERE d.webhook_id = w.id AND d.next_attempt_at <= now()
-      AND d.status IN ('pending', 'failed', 'delivering')
     ORDER BY d.next_attempt_at
     LIMIT greatest($3::int - coalesce(b.held, 0), 0)
     FOR UPDATE OF d SKIP LOCKED
@@ -332,8 +336,8 @@ chosen AS (
 UPDATE webhook_deliveries d
 SET status = 'delivering', attempts = d.attempts + 1, claim_token = $5::uuid,
     next_attempt_at = now() + $6::int * interval '1 millisecond', last_attempt_at = now()
-FROM chosen c, webhooks w
-WHERE d.id = c.id AND w.id = d.webhook_id
+FROM webhooks w
+WHERE d.id = ANY (ARRAY(SELECT id FROM chosen)) AND w.id = d.webhook_id
 RETURNING d.id, d.webhook_id, d.payload, d.attempts, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at`;
 
 // Records each attempt's outcome (only under the token that claimed it), then keeps
