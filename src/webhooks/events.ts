@@ -7,7 +7,6 @@
 // ISO 8601 in UTC with milliseconds, like Date.toISOString(). A test holds the two together.
 export const LOCATION_CREATED = 'location.created';
 export const WEBHOOK_TEST = 'webhook.test';
-export const EVENT_TYPES = [LOCATION_CREATED, WEBHOOK_TEST] as const;
 
 /** Base64url without padding, like Buffer.toString('base64url'); PostgreSQL's base64 wraps lines at 76. */
 const base64url = (text: string) =>

@@ -10,8 +10,7 @@ import { testEventBody, WEBHOOK_TEST } from './events.ts';
 import { newSecret } from './signing.ts';
 import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
 
-export const DELIVERY_STATUSES = ['pending', 'delivering', 'succeeded', 'failed', 'dead'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'dead';
 
 /** Webhooks per group. */
 export const MAX_WEBHOOKS = 50;

@@ -222,6 +222,18 @@ export class DeliveryWorker {
     const token = this.claims.get(row.id);
     if (token !== undefined) {
       const { status, delayMs } = this.next(row.attempts, result);
+      if (!result.ok) {
+        this.logger.debug(
+          {
+            deliveryId: row.id,
+            webhookId: row.webhook_id,
+            attempt: row.attempts,
+            error: result.error,
+            status,
+          },
+          'webhooks: attempt failed',
+        );
+      }
       this.finished.push({ id: row.id, token, webhookId: row.webhook_id, status, delayMs, result });
       this.options.onOutcome?.(status, result);
       void this.flush();

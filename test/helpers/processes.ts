@@ -58,7 +58,18 @@ function collectOutput(child: ChildProcess): () => string {
 }
 
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  // Ports below Linux's ephemeral range (32768+), so that no outgoing connection holds
+  // the one picked; another test process may still, so a taken port is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOn(12_000 + Math.floor(Math.random() * 20_000), env);
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startServerOn(port: number, env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(NODE, [...TS, 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
