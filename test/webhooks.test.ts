@@ -72,6 +72,12 @@ describe('delivering locations', () => {
     const sequences = requests.map((r) => r.event.data.sequence as number).sort((a, b) => a - b);
     expect(sequences).toEqual(Array.from({ length: 5 }, (_, i) => sequences[0]! + i));
 
+    // Results are recorded a few milliseconds after the attempt.
+    await expect
+      .poll(
+        async () => (await deliveriesOf(key, id)).deliveries.filter((d) => d.status === 'SUCCEEDED').length,
+      )
+      .toBe(5);
     const { deliveries } = await deliveriesOf(key, id);
     expect(deliveries).toHaveLength(5);
     for (const delivery of deliveries) {
@@ -347,6 +353,11 @@ describe('managing webhooks', () => {
     const from = new Date().toISOString();
     await report(key, 3);
     await hook.waitFor(4);
+    await expect
+      .poll(
+        async () => (await deliveriesOf(key, id)).deliveries.filter((d) => d.status === 'SUCCEEDED').length,
+      )
+      .toBe(4);
     const replay = await key.request(Replay, { id, from });
     expect(replay.data?.replayWebhookDeliveries.replayed).toBe(3);
     const all = await hook.waitFor(7);

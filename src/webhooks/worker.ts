@@ -60,6 +60,9 @@ interface Finished {
 
 /** Retry delays are spread by ±20% so that a burst of failures does not retry as a burst. */
 const JITTER = 0.2;
+/** Results are written after this delay, or at once when this many are waiting. */
+const FLUSH_DELAY_MS = 5;
+const FLUSH_AT = 100;
 
 export class DeliveryWorker {
   private running = false;
@@ -75,6 +78,7 @@ export class DeliveryWorker {
   private pollTimer: NodeJS.Timeout | undefined;
   private finished: Finished[] = [];
   private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
   private idle: (() => void) | undefined;
   private readonly leaseMs: number;
 
@@ -129,6 +133,8 @@ export class DeliveryWorker {
       });
     }
     this.idle = undefined;
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     await this.flush();
     await this.release([...this.claims.keys()]);
   }
@@ -236,7 +242,7 @@ export class DeliveryWorker {
       }
       this.finished.push({ id: row.id, token, webhookId: row.webhook_id, status, delayMs, result });
       this.options.onOutcome?.(status, result);
-      void this.flush();
+      this.scheduleFlush();
     }
     // A slot is free: start what waits for it (this webhook first).
     this.dispatch(row.webhook_id);
@@ -260,6 +266,25 @@ export class DeliveryWorker {
     }
     const base = schedule[attempts - 1]!;
     return { status: 'failed', delayMs: Math.round(base * (1 - JITTER + Math.random() * 2 * JITTER)) };
+  }
+
+  /**
+   * Results are written a few milliseconds late, many at a time: the delivery has
+   * happened already, and one statement per result would cost more than the attempt
+   * (on the embedded database, whose work blocks this thread, it would be one result
+   * per statement).
+   */
+  private scheduleFlush(): void {
+    if (this.finished.length >= FLUSH_AT) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      void this.flush();
+    } else {
+      this.flushTimer ??= setTimeout(() => {
+        this.flushTimer = undefined;
+        void this.flush();
+      }, FLUSH_DELAY_MS);
+    }
   }
 
   /** Records finished attempts: one statement for everything that finished meanwhile. */
