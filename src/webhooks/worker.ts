@@ -74,6 +74,7 @@ export class DeliveryWorker {
   private attempting = 0;
   private readonly attemptingPer = new Map<string, number>();
   private claiming = false;
+  private claimDone: Promise<void> = Promise.resolve();
   private claimAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private finished: Finished[] = [];
@@ -108,7 +109,8 @@ export class DeliveryWorker {
     }
     clearTimeout(this.pollTimer);
     this.claiming = true;
-    void this.claimLoop();
+    // Always asynchronous, so that claimDone is set before the loop can finish.
+    this.claimDone = Promise.resolve().then(() => this.claimLoop());
   }
 
   /**
@@ -120,6 +122,7 @@ export class DeliveryWorker {
     if (!this.running) return;
     this.running = false;
     clearTimeout(this.pollTimer);
+    while (this.claiming) await this.claimDone; // rows it brings back are queued, not started
     const notStarted = [...this.queued.values()].flat();
     this.queued.clear();
     await this.release(notStarted.map((row) => row.id));
@@ -135,7 +138,7 @@ export class DeliveryWorker {
     this.idle = undefined;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    await this.flush();
+    while (this.flushing || this.finished.length > 0) await this.flush();
     await this.release([...this.claims.keys()]);
   }
 
@@ -198,6 +201,7 @@ export class DeliveryWorker {
   private dispatch(webhookId: string): void {
     const queue = this.queued.get(webhookId);
     while (
+      this.running &&
       queue &&
       queue.length > 0 &&
       this.attempting < this.options.concurrency &&
