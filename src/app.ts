@@ -34,6 +34,11 @@ export function createApp({ db, pubsub, services, logger }: AppDeps): App {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
+    if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const { contentType, body } = await services.metrics.render();
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      return void res.end(req.method === 'HEAD' ? undefined : body);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
       // Read the body here so that an oversized one is refused with 413 before Yoga parses anything.
       try {

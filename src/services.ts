@@ -6,9 +6,9 @@ import { GroupService } from './groups/service.ts';
 import { LiveLocations } from './live/liveLocations.ts';
 import { LocationHistory } from './locations/history.ts';
 import { LocationService } from './locations/service.ts';
-import type { Location } from './locations/types.ts';
-import { LocationWriter } from './locations/writer.ts';
+import { type Commit, LocationWriter } from './locations/writer.ts';
 import type { Logger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 import { WebhookService } from './webhooks/service.ts';
@@ -24,8 +24,10 @@ export interface Services {
   webhooks: WebhookService;
   /** Delivers webhooks; created stopped (the server starts it unless WEBHOOK_WORKER=false). */
   webhookWorker: DeliveryWorker;
-  /** Finished webhook attempts by outcome since start (for metrics). */
+  /** Finished webhook attempts by outcome since start. */
   webhookOutcomes: Record<DeliveryOutcome, number>;
+  /** This process's Prometheus metrics (/metrics). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,12 @@ export function createServices(
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Services {
+  const policy = new UrlPolicy(config.webhooks.allowPrivateCidrs, overrides.resolver);
+  const webhooks = new WebhookService(db.prisma, db.sql, policy, config.webhooks, () => webhookWorker.wake());
+  const metrics = new Metrics({ webhookBacklog: () => webhooks.backlog() });
+  pubsub.onHealthChange((healthy) => {
+    if (!healthy) metrics.pubsubErrors.inc();
+  });
   const apiKeys = new ApiKeyService(db.prisma, {
     onBackgroundError: (error) => logger.warn({ err: error }, 'could not record key use'),
   });
@@ -50,8 +58,14 @@ export function createServices(
     maxBuffered: config.live.bufferLimit,
     isKeyActive: (keyIds) => apiKeys.activeAmong(keyIds),
     onError: (error) => logger.warn({ err: error }, 'live updates: background error'),
+    onPublished: (count) => metrics.eventsPublished.inc(count),
+    onPublishError: () => metrics.pubsubErrors.inc(),
+    onStreamsChanged: (transport, delta) => metrics.liveSubscriptions.inc({ transport }, delta),
+    onDelivered: (location, isLive) => {
+      metrics.eventsDelivered.inc();
+      if (isLive) metrics.deliveryLatency.observe((Date.now() - location.receivedAt.getTime()) / 1000);
+    },
   });
-  const policy = new UrlPolicy(config.webhooks.allowPrivateCidrs, overrides.resolver);
   const sender = new WebhookSender(policy, {
     timeoutMs: config.webhooks.timeoutMs,
     connectionsPerEndpoint: config.webhooks.endpointConcurrency,
@@ -63,11 +77,17 @@ export function createServices(
     {
       ...config.webhooks,
       pollMs: overrides.webhookPollMs,
-      onOutcome: (outcome) => webhookOutcomes[outcome]++,
+      onOutcome: (outcome, result) => {
+        webhookOutcomes[outcome]++;
+        metrics.webhookDeliveries.inc({ outcome });
+        metrics.webhookAttemptSeconds.observe(result.durationMs / 1000);
+      },
     },
     logger,
   );
-  const onCommitted = (groupId: string, created: Location[], deliveries: number) => {
+  const onCommitted = ({ groupId, created, deliveries, durationMs }: Commit) => {
+    metrics.locationsIngested.inc(created.length);
+    metrics.dbWriteSeconds.observe(durationMs / 1000);
     live.publish(groupId, created);
     if (deliveries > 0) webhookWorker.wake();
   };
@@ -77,9 +97,10 @@ export function createServices(
     groups: new GroupService(db.prisma),
     locations: new LocationService(new LocationWriter(db.sql, onCommitted), config.locations),
     history: new LocationHistory(db.prisma, db.sql),
-    webhooks: new WebhookService(db.prisma, db.sql, policy, config.webhooks, () => webhookWorker.wake()),
+    webhooks,
     webhookWorker,
     webhookOutcomes,
+    metrics,
     async close() {
       live.close();
       await webhookWorker.stop();

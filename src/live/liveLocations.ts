@@ -30,6 +30,8 @@ export interface StreamRequest {
   deviceId?: string | null;
   /** A `Location.cursor`: replay what came after it first. */
   after?: string | null;
+  /** How the subscriber is connected (a label for metrics). */
+  transport?: string;
 }
 
 /** What a stream yields: a location, or the error that ends it. */
@@ -42,6 +44,12 @@ export interface LiveOptions {
   keyCheckIntervalMs?: number;
   isKeyActive?: (keyIds: string[]) => Promise<Set<string>>;
   onError?: (error: unknown) => void;
+  /** Metrics hooks. */
+  onPublished?: (count: number) => void;
+  onPublishError?: (error: unknown) => void;
+  onStreamsChanged?: (transport: string, delta: 1 | -1) => void;
+  /** A location handed to a subscriber; `live` is false for replayed ones. */
+  onDelivered?: (location: Location, live: boolean) => void;
 }
 
 export class LiveLocations {
@@ -82,9 +90,13 @@ export class LiveLocations {
   /** Announces what a commit created. Called after COMMIT, in sequence order. */
   publish(groupId: string, created: readonly Location[]): void {
     if (created.length === 0) return;
+    this.options.onPublished?.(created.length);
     this.pubsub
       .publish('group.locations', groupId, { groupId, locations: created.map(toWire) })
-      .catch(this.onError);
+      .catch((error: unknown) => {
+        this.options.onPublishError?.(error);
+        this.onError(error);
+      });
   }
 
   /** Ends every stream (shutdown). */
@@ -135,6 +147,9 @@ export class LiveLocations {
     const stop = (error: AppError) => buffer.end(error);
     const leave = await this.join(groupId, buffer);
     this.register(request.keyId, stop);
+    const transport = request.transport ?? 'unknown';
+    const delivered = this.options.onDelivered ?? (() => {});
+    this.options.onStreamsChanged?.(transport, 1);
     try {
       const last = await this.lastSequence(groupId);
       if (cursor === undefined) {
@@ -148,7 +163,10 @@ export class LiveLocations {
           yield { end: problem };
           return;
         }
-        for await (const location of this.range(groupId, deviceId, cursor, last)) yield location;
+        for await (const location of this.range(groupId, deviceId, cursor, last)) {
+          delivered(location, false);
+          yield location;
+        }
         cursor = last;
       }
       for (;;) {
@@ -162,15 +180,22 @@ export class LiveLocations {
           const { sequence } = location;
           if (sequence <= cursor) continue;
           if (sequence > cursor + 1n) {
-            for await (const missed of this.range(groupId, deviceId, cursor, sequence - 1n)) yield missed;
+            for await (const missed of this.range(groupId, deviceId, cursor, sequence - 1n)) {
+              delivered(missed, false);
+              yield missed;
+            }
           }
           cursor = sequence;
-          if (deviceId == null || location.deviceId === deviceId) yield location;
+          if (deviceId == null || location.deviceId === deviceId) {
+            delivered(location, true);
+            yield location;
+          }
         }
       }
     } finally {
       leave();
       this.unregister(request.keyId, stop);
+      this.options.onStreamsChanged?.(transport, -1);
     }
   }
 

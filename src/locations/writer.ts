@@ -33,6 +33,17 @@ import {
   toLocation,
 } from './types.ts';
 
+/** What one COMMIT stored. */
+export interface Commit {
+  groupId: string;
+  /** New locations, in sequence order. */
+  created: Location[];
+  /** Webhook deliveries enqueued with them. */
+  deliveries: number;
+  /** From sending the write to its COMMIT. */
+  durationMs: number;
+}
+
 interface PendingWrite {
   reports: readonly LocationReport[];
   resolve(locations: Location[]): void;
@@ -55,15 +66,8 @@ export class LocationWriter {
 
   constructor(
     private readonly sql: Sql,
-    /**
-     * Called after each COMMIT with the locations it created, in sequence order, one
-     * commit at a time, and the number of webhook deliveries it enqueued.
-     */
-    private readonly onCommitted: (
-      groupId: string,
-      created: Location[],
-      deliveries: number,
-    ) => void = () => {},
+    /** Called after each COMMIT, one commit at a time. */
+    private readonly onCommitted: (commit: Commit) => void = () => {},
   ) {}
 
   /** Stores all reports of one call atomically; resolves only after COMMIT. */
@@ -132,14 +136,16 @@ export class LocationWriter {
       }
     });
 
+    const started = performance.now();
     const { stored, deliveries } =
       (await this.storeFast(groupId, unique)) ?? (await this.storeSafely(groupId, unique));
     // New rows are numbered in input order, so they are already in sequence order.
-    this.onCommitted(
+    this.onCommitted({
       groupId,
-      stored.filter((s) => s.fresh).map((s) => s.location),
+      created: stored.filter((s) => s.fresh).map((s) => s.location),
       deliveries,
-    );
+      durationMs: performance.now() - started,
+    });
     return positions.map((indexes) => indexes.map((i) => stored[i]!.location));
   }
 

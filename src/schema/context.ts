@@ -3,12 +3,15 @@ import DataLoader from 'dataloader';
 import type { Principal } from '../auth/apiKeys.ts';
 import type { Device } from '../locations/history.ts';
 import type { Location } from '../locations/types.ts';
+import type { Transport } from '../observability/metrics.ts';
 import type { Services } from '../services.ts';
 
 export interface Context {
   principal: Principal;
   services: Services;
   loaders: Loaders;
+  /** How the request arrived; for subscriptions, how the subscriber is connected. */
+  transport: Transport;
 }
 
 export interface Loaders {
@@ -17,11 +20,12 @@ export interface Loaders {
   lastLocation: DataLoader<string, Location | null>;
 }
 
-export function createContext(services: Services, principal: Principal): Context {
+export function createContext(services: Services, principal: Principal, transport: Transport): Context {
   const { history } = services;
   return {
     principal,
     services,
+    transport,
     loaders: {
       device: new DataLoader((ids) => history.devicesByIds(principal.groupId, ids)),
       lastLocation: new DataLoader((ids) => history.latestLocations(principal.groupId, ids)),

@@ -130,9 +130,15 @@ builder.subscriptionFields((t) => ({
       deviceId: t.arg.string(),
       after: t.arg.string({ description: 'Resume after this `Location.cursor`.' }),
     },
-    subscribe: (_root, { deviceId, after }, { services, principal }) =>
+    subscribe: (_root, { deviceId, after }, { services, principal, transport }) =>
       principal.scopes.has('locations:read')
-        ? services.live.stream({ groupId: principal.groupId, keyId: principal.keyId, deviceId, after })
+        ? services.live.stream({
+            groupId: principal.groupId,
+            keyId: principal.keyId,
+            deviceId,
+            after,
+            transport,
+          })
         : endedStream(
             forbidden(
               'Not allowed to use Subscription.locationUpdates: this key lacks the locations:read scope',

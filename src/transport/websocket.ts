@@ -44,6 +44,7 @@ export function attachWebSocket(server: Server, yoga: Yoga, services: Services, 
       onSubscribe: async (ctx, _id, payload) => {
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           principal: principals.get(ctx.extra.socket),
+          transport: 'websocket',
           params: payload,
         });
         const document = parse(payload.query);

@@ -7,11 +7,15 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../auth/apiKeys.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Transport } from '../observability/metrics.ts';
 import { apiKeyFromHeaders, type Context, createContext } from '../schema/context.ts';
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
+
+/** Where the graphql-sse protocol is served (including its single-connection mode). */
+const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
@@ -29,10 +33,14 @@ export function createGraphQLServer(services: Services, logger: Logger): Yoga {
     // One context factory for every transport. WebSocket connections authenticate at
     // connection_init and pass the principal in; HTTP and SSE requests carry the key.
     context: async (initial) => {
+      const fromSocket = initial as { principal?: Principal; transport?: Transport };
       const principal =
-        (initial as { principal?: Principal }).principal ??
+        fromSocket.principal ??
         (await services.apiKeys.authenticate(apiKeyFromHeaders(initial.request.headers)));
-      return createContext(services, principal);
+      const transport =
+        fromSocket.transport ??
+        (new URL(initial.request.url).pathname === GRAPHQL_SSE_PATH ? 'graphql-sse' : 'sse');
+      return createContext(services, principal, transport);
     },
     maskedErrors: {
       isDev: false,
@@ -45,7 +53,7 @@ export function createGraphQLServer(services: Services, logger: Logger): Yoga {
       useClientErrorCodes(),
       useSharedSubscriptionExecution(),
       useGraphQLSSE({
-        endpoint: '/graphql/stream',
+        endpoint: GRAPHQL_SSE_PATH,
         // Refuse a bad key before the event stream opens (the context factory runs only later).
         authenticate: async (req) => {
           const headers = req.headers as Headers;

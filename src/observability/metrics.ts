@@ -1,0 +1,95 @@
+// Prometheus metrics (prom-client), served at /metrics. One registry per process
+// (tests run several servers in one process, so nothing uses the global registry).
+// The domain services stay free of prom-client: they take plain callbacks, and this
+// module turns them into counters, gauges and histograms.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How a request arrived: plain HTTP (subscriptions there are SSE), graphql-sse, or WebSocket. */
+export type Transport = 'websocket' | 'sse' | 'graphql-sse';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly registers = [this.registry];
+
+  readonly locationsIngested = this.counter(
+    'gofindme_locations_ingested_total',
+    'Locations stored (retries of a stored clientId not counted).',
+  );
+  readonly dbWriteSeconds = this.histogram(
+    'gofindme_db_write_duration_seconds',
+    'Time to store one coalesced write of locations (with their webhook outbox rows), until COMMIT.',
+  );
+  readonly liveSubscriptions = new Gauge({
+    name: 'gofindme_live_subscriptions',
+    help: 'Open locationUpdates subscriptions on this instance, by transport.',
+    labelNames: ['transport'] as const,
+    registers: this.registers,
+  });
+  readonly eventsPublished = this.counter(
+    'gofindme_live_events_published_total',
+    'Locations published to the PubSub after their commit.',
+  );
+  readonly eventsDelivered = this.counter(
+    'gofindme_live_events_delivered_total',
+    'Locations handed to live subscribers (replayed ones included).',
+  );
+  readonly deliveryLatency = this.histogram(
+    'gofindme_live_delivery_latency_seconds',
+    'From a location being stored (receivedAt) to its live event being handed to a subscriber; live events only.',
+  );
+  readonly pubsubErrors = this.counter(
+    'gofindme_pubsub_errors_total',
+    'Failed PubSub publishes and lost PubSub connections.',
+  );
+  readonly webhookDeliveries = new Counter({
+    name: 'gofindme_webhook_deliveries_total',
+    help: 'Finished webhook attempts by outcome: succeeded, failed (retry scheduled) or dead (no retries left).',
+    labelNames: ['outcome'] as const,
+    registers: this.registers,
+  });
+  readonly webhookAttemptSeconds = this.histogram(
+    'gofindme_webhook_attempt_duration_seconds',
+    'Duration of webhook HTTP attempts.',
+  );
+
+  constructor(options: { webhookBacklog: () => Promise<number> }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gofindme_' });
+    for (const outcome of ['succeeded', 'failed', 'dead']) this.webhookDeliveries.inc({ outcome }, 0);
+    for (const transport of ['websocket', 'sse', 'graphql-sse']) this.liveSubscriptions.set({ transport }, 0);
+    const deliveries = this.webhookDeliveries;
+    new Gauge({
+      name: 'gofindme_webhook_success_ratio',
+      help: 'Share of finished webhook attempts that succeeded since the process started (1 when there were none).',
+      registers: [this.registry],
+      async collect() {
+        const { values } = await deliveries.get();
+        const count = (outcome: string) => values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+        const total = count('succeeded') + count('failed') + count('dead');
+        this.set(total === 0 ? 1 : count('succeeded') / total);
+      },
+    });
+    new Gauge({
+      name: 'gofindme_webhook_backlog',
+      help: 'Webhook deliveries of active webhooks not delivered yet (pending, being attempted or waiting to retry), over all instances.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await options.webhookBacklog());
+      },
+    });
+  }
+
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: this.registers });
+  }
+
+  private histogram(name: string, help: string): Histogram {
+    return new Histogram({ name, help, buckets: LATENCY_BUCKETS, registers: this.registers });
+  }
+
+  /** The Prometheus text exposition. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
