@@ -101,6 +101,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
+  RETENTION_DAYS: integer(30, 0, 36_500),
+  RETENTION_INTERVAL: duration('1h'),
   WEBHOOK_WORKER: boolean(true),
   WEBHOOK_TIMEOUT_MS: integer(15_000, 100, 300_000),
   WEBHOOK_RETRY_SCHEDULE: durationList('5s,5m,30m,2h,5h,10h,10h'),
@@ -123,6 +125,8 @@ export interface Config {
   /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
   live: { bufferLimit: number };
   webhooks: WebhookConfig;
+  /** Locations and webhook deliveries older than `days` are deleted every `intervalMs`; 0 days keeps them. */
+  retention: { days: number; intervalMs: number };
 }
 
 export interface WebhookConfig {
@@ -182,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     locations: { maxFutureSkewMs: e.LOCATION_MAX_FUTURE_SKEW },
     live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
+    retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL },
     webhooks: {
       worker: e.WEBHOOK_WORKER,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

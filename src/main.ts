@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
   if (config.webhooks.worker) runtime.services.webhookWorker.start();
+  runtime.services.retention.start();
   logger.info(
     { url, database: runtime.db.kind, webhookWorker: config.webhooks.worker },
     'GoFindMe is listening',

@@ -10,6 +10,7 @@ import { type Commit, LocationWriter } from './locations/writer.ts';
 import type { Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
+import { Retention } from './retention.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { type Resolver, UrlPolicy } from './webhooks/urlPolicy.ts';
@@ -28,6 +29,8 @@ export interface Services {
   webhookOutcomes: Record<DeliveryOutcome, number>;
   /** This process's Prometheus metrics (/metrics). */
   metrics: Metrics;
+  /** Deletes old locations and deliveries; created stopped (the server starts it). */
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -41,7 +44,7 @@ export interface ServiceOverrides {
 export function createServices(
   db: Database,
   pubsub: PubSub,
-  config: Pick<Config, 'locations' | 'live' | 'webhooks'>,
+  config: Pick<Config, 'locations' | 'live' | 'webhooks' | 'retention'>,
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Services {
@@ -85,6 +88,15 @@ export function createServices(
     },
     logger,
   );
+  const retention = new Retention(db.sql, {
+    ...config.retention,
+    onError: (error) => logger.warn({ err: error }, 'retention: deleting old data failed'),
+    onDeleted: (deleted) => {
+      logger.info({ deleted, days: config.retention.days }, 'retention: deleted old data');
+      metrics.retentionDeleted.inc({ kind: 'location' }, deleted.locations);
+      metrics.retentionDeleted.inc({ kind: 'webhook_delivery' }, deleted.deliveries);
+    },
+  });
   const onCommitted = ({ groupId, created, deliveries, durationMs }: Commit) => {
     metrics.locationsIngested.inc(created.length);
     metrics.dbWriteSeconds.observe(durationMs / 1000);
@@ -101,8 +113,10 @@ export function createServices(
     webhookWorker,
     webhookOutcomes,
     metrics,
+    retention,
     async close() {
       live.close();
+      await retention.stop();
       await webhookWorker.stop();
       await sender.close();
     },

@@ -25,6 +25,7 @@ describe('configuration', () => {
       live: { bufferLimit: 10_000 },
       redisUrl: undefined,
       webhooks: DEFAULT_WEBHOOK_CONFIG,
+      retention: { days: 30, intervalMs: 3_600_000 },
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',

@@ -239,6 +239,7 @@ function workerConfig(webhooks: Partial<WebhookConfig> = {}) {
     locations: { maxFutureSkewMs: 300_000 },
     live: { bufferLimit: 100 },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...webhooks },
+    retention: { days: 0, intervalMs: 3_600_000 },
   };
 }
 

@@ -158,7 +158,7 @@ export class LiveLocations {
         const problem =
           cursor > last
             ? InputError.at(['after'], 'is ahead of this group’s stream')
-            : await this.checkRetained(groupId, cursor);
+            : await this.checkRetained(groupId, cursor, last);
         if (problem) {
           yield { end: problem };
           return;
@@ -225,12 +225,14 @@ export class LiveLocations {
   }
 
   /** A cursor older than the oldest stored location would silently skip what retention deleted. */
-  private async checkRetained(groupId: string, cursor: bigint): Promise<AppError | undefined> {
+  private async checkRetained(groupId: string, cursor: bigint, last: bigint): Promise<AppError | undefined> {
     const [row] = await this.sql.query<{ first: string | null }>(
       'SELECT min(sequence)::text AS first FROM locations WHERE group_id = $1::uuid',
       [groupId],
     );
-    if (row?.first != null && cursor + 1n < BigInt(row.first)) {
+    // Nothing stored although locations came after the cursor: retention deleted them all.
+    const oldest = row?.first != null ? BigInt(row.first) : last + 1n;
+    if (cursor + 1n < oldest) {
       return new AppError(
         'CURSOR_EXPIRED',
         'This cursor is older than the stored history; read `locations` again and subscribe without `after` or with a newer cursor.',

@@ -49,6 +49,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: this.registers,
   });
+  readonly retentionDeleted = new Counter({
+    name: 'gofindme_retention_deleted_total',
+    help: 'Rows deleted by retention (RETENTION_DAYS), by kind: location, webhook_delivery.',
+    labelNames: ['kind'] as const,
+    registers: this.registers,
+  });
   readonly webhookAttemptSeconds = this.histogram(
     'gofindme_webhook_attempt_duration_seconds',
     'Duration of webhook HTTP attempts.',

@@ -39,6 +39,7 @@ type Documents = {
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": typeof types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": typeof types.LastLocationDocument,
+    "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedHistoryDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
@@ -66,6 +67,7 @@ const documents: Documents = {
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": types.LastLocationDocument,
+    "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedHistoryDocument,
 };
 
 /**
@@ -182,6 +184,10 @@ export function graphql(source: "\n  query History($deviceId: String, $first: In
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -58,6 +58,7 @@ export interface TestServerOptions {
   webhookWorker?: boolean;
   webhookPollMs?: number;
   resolver?: Resolver;
+  retentionDays?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -68,6 +69,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisUrl: options.redisUrl,
     live: { bufferLimit: options.bufferLimit ?? 10_000 },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
+    // Not started in tests; they run it with runOnce().
+    retention: { days: options.retentionDays ?? 30, intervalMs: 3_600_000 },
   };
   const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
   const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger, {

@@ -1,0 +1,110 @@
+// Retention: deletes locations received more than RETENTION_DAYS ago, and webhook
+// deliveries created that long ago, in small batches so that no statement holds many
+// locks or runs long. Every instance runs it; batches are claimed with SKIP LOCKED, so
+// instances running at the same time share the work instead of waiting on each other.
+// A resume cursor older than what is kept gets CURSOR_EXPIRED (see live/).
+import type { Sql } from './db/sql.ts';
+
+export interface RetentionOptions {
+  /** 0 keeps everything. */
+  days: number;
+  intervalMs: number;
+  batchSize?: number;
+  onError?: (error: unknown) => void;
+  onDeleted?: (deleted: RetentionResult) => void;
+}
+
+export interface RetentionResult {
+  locations: number;
+  deliveries: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export class Retention {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<RetentionResult> | undefined;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: RetentionOptions,
+  ) {}
+
+  get enabled(): boolean {
+    return this.options.days > 0;
+  }
+
+  /** Runs now and then every interval (the first run after a short random delay, so instances spread out). */
+  start(): void {
+    if (!this.enabled || this.timer) return;
+    const schedule = (delay: number) => {
+      this.timer = setTimeout(() => {
+        this.runOnce()
+          .catch((error) => this.options.onError?.(error))
+          .finally(() => {
+            if (this.timer) schedule(this.options.intervalMs);
+          });
+      }, delay);
+      this.timer.unref();
+    };
+    schedule(Math.floor(Math.random() * Math.min(this.options.intervalMs, 30_000)));
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => {});
+  }
+
+  /** Deletes everything older than the retention period, batch by batch. */
+  runOnce(now = new Date()): Promise<RetentionResult> {
+    if (!this.enabled) return Promise.resolve({ locations: 0, deliveries: 0 });
+    this.running ??= this.deleteOld(new Date(now.getTime() - this.options.days * DAY_MS)).finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async deleteOld(cutoff: Date): Promise<RetentionResult> {
+    const result = {
+      locations: await this.inBatches(DELETE_LOCATIONS, cutoff),
+      deliveries: await this.inBatches(DELETE_DELIVERIES, cutoff),
+    };
+    if (result.locations + result.deliveries > 0) this.options.onDeleted?.(result);
+    return result;
+  }
+
+  private async inBatches(statement: string, cutoff: Date): Promise<number> {
+    const batchSize = this.options.batchSize ?? 5000;
+    let total = 0;
+    for (;;) {
+      const [row] = await this.sql.query<{ deleted: number }>(statement, [cutoff, batchSize]);
+      const deleted = row?.deleted ?? 0;
+      total += deleted;
+      if (deleted < batchSize) return total;
+      await new Promise((resolve) => setImmediate(resolve)); // let requests in between batches
+    }
+  }
+}
+
+// Rows another instance is deleting right now are skipped, not waited for.
+const DELETE_LOCATIONS = `
+WITH gone AS (
+  DELETE FROM locations WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM locations WHERE received_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+  ))
+  RETURNING 1
+)
+SELECT count(*)::int AS deleted FROM gone`;
+
+// A delivery being attempted right now is left to finish; the next run takes it.
+const DELETE_DELIVERIES = `
+WITH gone AS (
+  DELETE FROM webhook_deliveries WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM webhook_deliveries
+    WHERE created_at < $1 AND status <> 'delivering'
+    LIMIT $2 FOR UPDATE SKIP LOCKED
+  ))
+  RETURNING 1
+)
+SELECT count(*)::int AS deleted FROM gone`;

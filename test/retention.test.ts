@@ -1,0 +1,134 @@
+// Retention: old locations and webhook deliveries go, in batches, and nothing else does;
+// resume cursors older than what is kept get CURSOR_EXPIRED.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+import { Retention } from '../src/retention.ts';
+import { graphql } from './gql/index.ts';
+import { startReceiver } from './helpers/receiver.ts';
+import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
+import { subscribe } from './helpers/subscriptions.ts';
+import { createWebhook, deliveriesOf, report } from './helpers/webhooks.ts';
+
+const History = graphql(`
+  query RetainedHistory {
+    locations(first: 100) {
+      edges {
+        node {
+          cursor
+        }
+      }
+    }
+  }
+`);
+
+const UPDATES = 'subscription($after: String) { locationUpdates(after: $after) { cursor } }';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ webhookWorker: true, retentionDays: 30 });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+/** Makes a group's first `count` locations look received 31 days ago. */
+async function age(key: TestKey, count: number): Promise<void> {
+  await server.runtime.db.sql.query(
+    `UPDATE locations SET received_at = now() - interval '31 days' WHERE group_id = $1 AND sequence <= $2`,
+    [key.groupId, count],
+  );
+}
+
+const cursorsOf = async (key: TestKey) =>
+  (await key.request(History, {})).data!.locations.edges.map((e) => e.node.cursor);
+
+describe('retention', () => {
+  it('deletes locations and deliveries older than RETENTION_DAYS, and nothing newer', async () => {
+    const key = await server.key();
+    const other = await server.key();
+    const hook = await startReceiver();
+    try {
+      const { id } = await createWebhook(key, hook.url);
+      const stored = await report(key, 5);
+      const others = await report(other, 2);
+      await hook.waitFor(5);
+      await expect
+        .poll(
+          async () => (await deliveriesOf(key, id)).deliveries.filter((d) => d.status === 'SUCCEEDED').length,
+        )
+        .toBe(5);
+      await age(key, 3);
+      await server.runtime.db.sql.query(
+        `UPDATE webhook_deliveries SET created_at = now() - interval '31 days'
+         WHERE id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at LIMIT 2)`,
+        [id],
+      );
+
+      const deleted = await server.runtime.services.retention.runOnce();
+      expect(deleted).toEqual({ locations: 3, deliveries: 2 });
+      expect(await cursorsOf(key)).toEqual(stored.slice(3).map((l) => l.cursor));
+      expect(await cursorsOf(other)).toEqual(others.map((l) => l.cursor));
+      expect((await deliveriesOf(key, id)).deliveries).toHaveLength(3);
+      expect(await server.runtime.services.retention.runOnce()).toEqual({ locations: 0, deliveries: 0 });
+
+      // Resuming from before what is kept is refused; from the last deleted one it replays the rest.
+      const expired = subscribe('ws', server.url, key.key, UPDATES, { after: stored[0]!.cursor });
+      expect((await expired.waitFor(1))[0]!.errors![0]!.extensions).toMatchObject({ code: 'CURSOR_EXPIRED' });
+      await expired.close();
+      const resumed = subscribe('ws', server.url, key.key, UPDATES, { after: stored[2]!.cursor });
+      const replayed = await resumed.waitFor(2);
+      expect(replayed.map((r) => (r.data?.locationUpdates as { cursor: string }).cursor)).toEqual(
+        stored.slice(3).map((l) => l.cursor),
+      );
+      await resumed.close();
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('refuses a cursor of a group whose locations were all deleted', async () => {
+    const key = await server.key();
+    const stored = await report(key, 2);
+    await age(key, 2);
+    await server.runtime.services.retention.runOnce();
+    expect(await cursorsOf(key)).toEqual([]);
+    const expired = subscribe('ws', server.url, key.key, UPDATES, { after: stored[0]!.cursor });
+    expect((await expired.waitFor(1))[0]!.errors![0]!.extensions).toMatchObject({ code: 'CURSOR_EXPIRED' });
+    await expired.close();
+  });
+
+  it('works in small batches, and several instances at once share the work', async () => {
+    const key = await server.key();
+    await report(key, 25);
+    await age(key, 21);
+    const options = { days: 30, intervalMs: 3_600_000, batchSize: 4 };
+    const instances = [
+      new Retention(server.runtime.db.sql, options),
+      new Retention(server.runtime.db.sql, options),
+    ];
+    const results = await Promise.all(instances.map((r) => r.runOnce()));
+    expect(results.reduce((n, r) => n + r.locations, 0)).toBe(21);
+    expect(await cursorsOf(key)).toHaveLength(4);
+  });
+
+  it('keeps everything with RETENTION_DAYS=0', async () => {
+    const key = await server.key();
+    await report(key, 2);
+    await age(key, 2);
+    const keepAll = new Retention(server.runtime.db.sql, { days: 0, intervalMs: 3_600_000 });
+    expect(keepAll.enabled).toBe(false);
+    expect(await keepAll.runOnce()).toEqual({ locations: 0, deliveries: 0 });
+    expect(await cursorsOf(key)).toHaveLength(2);
+    // Clean up for the other tests' counts.
+    await server.runtime.services.retention.runOnce();
+  });
+
+  it('reads its settings', () => {
+    expect(loadConfig({}).retention).toEqual({ days: 30, intervalMs: 3_600_000 });
+    expect(loadConfig({ RETENTION_DAYS: '0', RETENTION_INTERVAL: '10m' }).retention).toEqual({
+      days: 0,
+      intervalMs: 600_000,
+    });
+    expect(() => loadConfig({ RETENTION_DAYS: '-1' })).toThrow(ConfigError);
+  });
+});
