@@ -23,8 +23,14 @@ export interface App {
   server: Server;
   /** Listens and resolves with the bound address (port 0 picks a free port). */
   start(port: number, host?: string): Promise<AddressInfo>;
-  /** Stops accepting connections and waits for open requests to finish. */
+  /**
+   * Graceful stop: /readyz turns 503 at once, no new connections are accepted,
+   * requests in flight (reports included) finish, live streams end with UNAVAILABLE
+   * (clients resume elsewhere) and WebSockets close with 1001.
+   */
   stop(): Promise<void>;
+  /** True once stop() has begun. */
+  readonly stopping: boolean;
 }
 
 export function createApp({ db, pubsub, services, logger }: AppDeps): App {
@@ -63,7 +69,11 @@ export function createApp({ db, pubsub, services, logger }: AppDeps): App {
     return yoga.requestListener(req, res);
   };
 
+  let stopping = false;
+  let stopped: Promise<void> | undefined;
   const readiness = async (): Promise<[number, Record<string, string>]> => {
+    // Tell the load balancer first, so it stops sending new requests here.
+    if (stopping) return [503, { status: 'shutting down' }];
     const check = (probe: () => Promise<void>, what: string) =>
       probe().then(
         () => 'ok',
@@ -96,6 +106,9 @@ export function createApp({ db, pubsub, services, logger }: AppDeps): App {
   return {
     yoga,
     server,
+    get stopping() {
+      return stopping;
+    },
     start: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -104,18 +117,28 @@ export function createApp({ db, pubsub, services, logger }: AppDeps): App {
           resolve(server.address() as AddressInfo);
         });
       }),
-    stop: async () => {
+    stop: () => (stopped ??= stop()),
+  };
+
+  async function stop(): Promise<void> {
+    stopping = true;
+    // Stop accepting; requests in flight go on. Connections that become idle are closed
+    // as they do (a kept-alive one would otherwise linger until its timeout).
+    const closed = new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+    const idleCloser = setInterval(() => server.closeIdleConnections(), 50);
+    try {
       // End live streams first (each gets UNAVAILABLE: resume elsewhere), give that a
       // moment to reach the clients, then close the sockets with 1001.
       services.live.close();
       await new Promise((resolve) => setTimeout(resolve, 100));
       await websocket.close();
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      });
-    },
-  };
+      await closed;
+    } finally {
+      clearInterval(idleCloser);
+    }
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, close = false): void {

@@ -101,6 +101,7 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
+  SHUTDOWN_TIMEOUT: duration('10s'),
   RETENTION_DAYS: integer(30, 0, 36_500),
   RETENTION_INTERVAL: duration('1h'),
   WEBHOOK_WORKER: boolean(true),
@@ -125,6 +126,8 @@ export interface Config {
   /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
   live: { bufferLimit: number };
   webhooks: WebhookConfig;
+  /** A graceful stop that takes longer than this exits at once (with code 1). */
+  shutdownTimeoutMs: number;
   /** Locations and webhook deliveries older than `days` are deleted every `intervalMs`; 0 days keeps them. */
   retention: { days: number; intervalMs: number };
 }
@@ -186,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     locations: { maxFutureSkewMs: e.LOCATION_MAX_FUTURE_SKEW },
     live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL },
     webhooks: {
       worker: e.WEBHOOK_WORKER,

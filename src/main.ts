@@ -29,13 +29,18 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
+      logger.error(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'shutdown took longer than SHUTDOWN_TIMEOUT; exiting',
+      );
       process.exit(1);
-    }, 10_000);
+    }, config.shutdownTimeoutMs);
     deadline.unref();
     try {
       await app.stop();
+      // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.
       await runtime.close();
+      logger.info('stopped');
       process.exit(0);
     } catch (error) {
       logger.error({ err: error }, 'error during shutdown');

@@ -26,9 +26,12 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'webhook worker: shutting down');
     const deadline = setTimeout(() => {
-      logger.error('shutdown took longer than 10 s; exiting');
+      logger.error(
+        { timeoutMs: config.shutdownTimeoutMs },
+        'shutdown took longer than SHUTDOWN_TIMEOUT; exiting',
+      );
       process.exit(1);
-    }, 10_000);
+    }, config.shutdownTimeoutMs);
     deadline.unref();
     try {
       await runtime.close();

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
 
@@ -183,5 +184,37 @@ describe('operational endpoints', () => {
     const response = await fetch(`${server.url}?query=${query}`, { headers: { 'x-api-key': key.key } });
     expect(response.status).toBe(405);
     expect(await countLocations()).toBe(0);
+  });
+});
+
+describe('a graceful stop', () => {
+  it('answers /readyz with 503 once stopping, and still finishes the request in flight', async () => {
+    const own = await startTestServer();
+    const key = await own.key();
+    const { port } = new URL(own.url);
+    const body = JSON.stringify({
+      query: `mutation { reportLocation(input: { deviceId: "d", latitude: 1, longitude: 2, recordedAt: "${new Date().toISOString()}" }) { deviceId } }`,
+    });
+    // One connection: a report whose body is still arriving, then /readyz pipelined behind it.
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      `POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-API-Key: ${key.key}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 30)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = own.app.stop();
+    expect(own.app.stopping).toBe(true);
+    socket.write(`${body.slice(30)}GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await ended;
+    await stopped;
+    const [report, readiness] = received.split(/(?=HTTP\/1\.1 )/);
+    expect(report).toMatch(/^HTTP\/1\.1 200/);
+    expect(report).toContain('"reportLocation":{"deviceId":"d"}');
+    expect(readiness).toMatch(/^HTTP\/1\.1 503/);
+    expect(readiness).toContain('"status":"shutting down"');
+    await own.stop();
   });
 });

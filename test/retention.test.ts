@@ -77,7 +77,7 @@ describe('retention', () => {
       await expired.close();
       const resumed = subscribe('ws', server.url, key.key, UPDATES, { after: stored[2]!.cursor });
       const replayed = await resumed.waitFor(2);
-      expect(replayed.map((r) => (r.data?.locationUpdates as { cursor: string }).cursor)).toEqual(
+      expect(replayed.map((r) => (r.data!.locationUpdates as { cursor: string }).cursor)).toEqual(
         stored.slice(3).map((l) => l.cursor),
       );
       await resumed.close();

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig } from '../src/config.ts';
 import { exitOf, startServerProcess } from './helpers/processes.ts';
+import { subscribe } from './helpers/subscriptions.ts';
 
 const graphqlAt = (url: string, key: string, query: string) =>
   fetch(`${url}/graphql`, {
@@ -26,6 +28,7 @@ describe('configuration', () => {
       redisUrl: undefined,
       webhooks: DEFAULT_WEBHOOK_CONFIG,
       retention: { days: 30, intervalMs: 3_600_000 },
+      shutdownTimeoutMs: 10_000,
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',
@@ -110,7 +113,7 @@ describe('the embedded database across restarts', { timeout: 180_000 }, () => {
 });
 
 describe('shutdown', { timeout: 120_000 }, () => {
-  it('tells live subscribers to resume elsewhere, closes WebSockets with 1001 and exits 0', async () => {
+  it('finishes a report in flight, tells live subscribers to resume elsewhere, closes WebSockets with 1001 and exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gofindme-shutdown-'));
     try {
       const server = await startServerProcess({ DATABASE_URL: '', DATA_DIR: dataDir });
@@ -134,10 +137,50 @@ describe('shutdown', { timeout: 120_000 }, () => {
       await new Promise((resolve) => socket.once('open', resolve));
       socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key } }));
       await expect.poll(() => messages.some((m) => m.type === 'connection_ack')).toBe(true);
-      await new Promise((resolve) => setTimeout(resolve, 500)); // the subscription is running
+      const sse = subscribe(
+        'sse',
+        `${server.url}/graphql`,
+        key,
+        'subscription { locationUpdates { cursor } }',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500)); // the subscriptions are running
+
+      // A report whose body is still arriving when the signal comes.
+      const body = JSON.stringify({
+        query: `mutation { reportLocation(input: { deviceId: "late", latitude: 1, longitude: 2, recordedAt: "${new Date().toISOString()}" }) { id } }`,
+      });
+      const report = request(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-api-key': key,
+          'content-length': Buffer.byteLength(body),
+        },
+      });
+      const answered = new Promise<{ status: number; text: string }>((resolve, reject) => {
+        report.on('response', (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        });
+        report.on('error', reject);
+      });
+      report.write(body.slice(0, 40));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      const started = Date.now();
       const exitCode = server.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      report.end(body.slice(40));
+      const reported = await answered;
+      expect(reported.status).toBe(200);
+      expect(JSON.parse(reported.text).data.reportLocation.id).toEqual(expect.any(String));
+
       expect(await closed).toBe(1001);
+      await sse.ended; // the SSE response ends, after the error below
+      expect(sse.results.map((r) => r.errors?.[0]?.extensions?.code)).toEqual(['UNAVAILABLE']);
       expect(await exitCode).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
       const next = messages.find((m) => m.type === 'next');
       expect(next?.payload?.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
     } finally {
