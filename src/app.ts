@@ -16,6 +16,8 @@ export interface AppDeps {
   pubsub: PubSub;
   services: Services;
   logger: Logger;
+  /** CORS: browser origins allowed to call the API (default any). */
+  corsOrigins?: '*' | string[];
 }
 
 export interface App {
@@ -33,8 +35,8 @@ export interface App {
   readonly stopping: boolean;
 }
 
-export function createApp({ db, pubsub, services, logger }: AppDeps): App {
-  const yoga = createGraphQLServer(services, logger);
+export function createApp({ db, pubsub, services, logger, corsOrigins = '*' }: AppDeps): App {
+  const yoga = createGraphQLServer(services, logger, { corsOrigins });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];

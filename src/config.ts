@@ -102,6 +102,25 @@ const envSchema = z.object({
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
   SHUTDOWN_TIMEOUT: duration('10s'),
+  CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((text, ctx) => {
+      const origins = text
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
+      if (origins.includes('*')) return '*' as const;
+      const bad = origins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected * or origins such as https://app.example.com, got "${bad}"`,
+        });
+        return z.NEVER;
+      }
+      return origins;
+    }),
   RETENTION_DAYS: integer(30, 0, 36_500),
   RETENTION_INTERVAL: duration('1h'),
   WEBHOOK_WORKER: boolean(true),
@@ -126,6 +145,8 @@ export interface Config {
   /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
   live: { bufferLimit: number };
   webhooks: WebhookConfig;
+  /** Browser origins allowed to call the API (CORS): '*' or a list. */
+  corsOrigins: '*' | string[];
   /** A graceful stop that takes longer than this exits at once (with code 1). */
   shutdownTimeoutMs: number;
   /** Locations and webhook deliveries older than `days` are deleted every `intervalMs`; 0 days keeps them. */
@@ -190,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     locations: { maxFutureSkewMs: e.LOCATION_MAX_FUTURE_SKEW },
     live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
+    corsOrigins: e.CORS_ORIGINS,
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL },
     webhooks: {
       worker: e.WEBHOOK_WORKER,

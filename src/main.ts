@@ -11,7 +11,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
   const demoKey = await bootstrapDemo(runtime);
-  const app = createApp({ db: runtime.db, pubsub: runtime.pubsub, services: runtime.services, logger });
+  const app = createApp({
+    db: runtime.db,
+    pubsub: runtime.pubsub,
+    services: runtime.services,
+    logger,
+    corsOrigins: config.corsOrigins,
+  });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;

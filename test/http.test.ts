@@ -218,3 +218,63 @@ describe('a graceful stop', () => {
     await own.stop();
   });
 });
+
+describe('browsers', () => {
+  it('may call from any origin by default, and only from CORS_ORIGINS when set', async () => {
+    const preflight = (url: string, origin: string) =>
+      fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-api-key',
+        },
+      });
+    const open = await preflight(server.url, 'https://dashboard.example.com');
+    expect(open.status).toBeLessThan(300);
+    expect(['*', 'https://dashboard.example.com']).toContain(open.headers.get('access-control-allow-origin'));
+    expect(open.headers.get('access-control-allow-headers')).toContain('x-api-key');
+
+    const narrow = await startTestServer({ corsOrigins: ['https://dashboard.example.com'] });
+    try {
+      const allowed = await preflight(narrow.url, 'https://dashboard.example.com');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://dashboard.example.com');
+      const refused = await preflight(narrow.url, 'https://evil.example.net');
+      expect(refused.headers.get('access-control-allow-origin')).not.toBe('https://evil.example.net');
+    } finally {
+      await narrow.stop();
+    }
+  });
+
+  it('refuses requests a cross-site form or link could send (CSRF), and lets API clients through', async () => {
+    const key = await server.key();
+    const mutation =
+      'mutation { reportLocation(input: { deviceId: "csrf", latitude: 1, longitude: 1, recordedAt: "2026-01-01T00:00:00Z" }) { id } }';
+    // What an HTML form can post: a simple content type and no custom header.
+    const form = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(mutation)}`,
+    });
+    expect(form.status).toBe(403);
+    const link = await fetch(`${server.url}?query=${encodeURIComponent('{ viewer { id } }')}`);
+    expect(link.status).toBe(403);
+    expect(await link.json()).toEqual({
+      errors: [{ message: 'Required CSRF header(s) not present', extensions: { code: 'FORBIDDEN' } }],
+    });
+    // A script with the key header passes (browsers preflight it, which CORS decides).
+    const withKey = await fetch(`${server.url}?query=${encodeURIComponent('{ viewer { id } }')}`, {
+      headers: { 'x-api-key': key.key },
+    });
+    expect(withKey.status).toBe(200);
+    expect((await withKey.json()).data.viewer.id).toBe(key.id);
+    // The refused form post wrote nothing.
+    const device = await fetch(
+      `${server.url}?query=${encodeURIComponent('{ device(deviceId: "csrf") { id } }')}`,
+      {
+        headers: { 'x-api-key': key.key },
+      },
+    );
+    expect((await device.json()).data.device).toBeNull();
+  });
+});

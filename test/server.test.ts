@@ -29,6 +29,7 @@ describe('configuration', () => {
       webhooks: DEFAULT_WEBHOOK_CONFIG,
       retention: { days: 30, intervalMs: 3_600_000 },
       shutdownTimeoutMs: 10_000,
+      corsOrigins: '*',
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',

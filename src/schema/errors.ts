@@ -31,7 +31,17 @@ export function toClientError(error: unknown, onUnexpected: (error: unknown) => 
     });
   }
   // Errors graphql-js raises about the document or variables are the client's and safe to show.
-  if (graphqlError && !graphqlError.originalError) return graphqlError;
+  if (graphqlError && !graphqlError.originalError) {
+    const status = (graphqlError.extensions.http as { status?: number } | undefined)?.status;
+    // A request refused before parsing (CSRF prevention) gets a code like every other error.
+    if (status === 403 && !graphqlError.extensions.code) {
+      return new GraphQLError(graphqlError.message, {
+        nodes: graphqlError.nodes,
+        extensions: { ...graphqlError.extensions, code: 'FORBIDDEN' },
+      });
+    }
+    return graphqlError;
+  }
   onUnexpected(original);
   return new GraphQLError('Unexpected error.', {
     nodes: graphqlError?.nodes,

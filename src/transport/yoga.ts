@@ -1,6 +1,7 @@
 // The GraphQL server (Yoga) with the one context factory every transport uses.
 
 import { randomUUID } from 'node:crypto';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -16,10 +17,15 @@ import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
 /** Where the graphql-sse protocol is served (including its single-connection mode). */
 const GRAPHQL_SSE_PATH = '/graphql/stream';
+const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
-export function createGraphQLServer(services: Services, logger: Logger): Yoga {
+export function createGraphQLServer(
+  services: Services,
+  logger: Logger,
+  options: { corsOrigins: '*' | string[] } = { corsOrigins: '*' },
+): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -49,7 +55,18 @@ export function createGraphQLServer(services: Services, logger: Logger): Yoga {
           logger.error({ err: unexpected }, 'unexpected error in a GraphQL request'),
         ),
     },
+    // Keys travel in headers, never cookies, so any origin may call; CORS_ORIGINS narrows it.
+    cors: {
+      origin: options.corsOrigins,
+      credentials: false,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['content-type', 'accept', 'x-api-key', 'authorization', CSRF_HEADER],
+      maxAge: 600,
+    },
     plugins: [
+      // A request a browser sends without a CORS preflight (a form post, a plain GET) must
+      // carry a header only scripts can set: the key headers count.
+      useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),
       useClientErrorCodes(),
       useSharedSubscriptionExecution(),
       useGraphQLSSE({

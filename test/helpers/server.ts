@@ -59,6 +59,7 @@ export interface TestServerOptions {
   webhookPollMs?: number;
   resolver?: Resolver;
   retentionDays?: number;
+  corsOrigins?: '*' | string[];
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -78,7 +79,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     webhookPollMs: options.webhookPollMs ?? 100,
   });
   if (options.webhookWorker) runtime.services.webhookWorker.start();
-  const app = createApp({ db: runtime.db, pubsub: runtime.pubsub, services: runtime.services, logger });
+  const app = createApp({
+    db: runtime.db,
+    pubsub: runtime.pubsub,
+    services: runtime.services,
+    logger,
+    corsOrigins: options.corsOrigins,
+  });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
   const server: TestServer = {
