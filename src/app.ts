@@ -6,6 +6,7 @@ import type { Database } from './db/database.ts';
 import type { Logger } from './observability/logger.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
 import type { Services } from './services.ts';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './transport/limits.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 
@@ -18,6 +19,7 @@ export interface AppDeps {
   logger: Logger;
   /** CORS: browser origins allowed to call the API (default any). */
   corsOrigins?: '*' | string[];
+  queryLimits?: QueryLimits;
 }
 
 export interface App {
@@ -35,8 +37,15 @@ export interface App {
   readonly stopping: boolean;
 }
 
-export function createApp({ db, pubsub, services, logger, corsOrigins = '*' }: AppDeps): App {
-  const yoga = createGraphQLServer(services, logger, { corsOrigins });
+export function createApp({
+  db,
+  pubsub,
+  services,
+  logger,
+  corsOrigins = '*',
+  queryLimits = DEFAULT_QUERY_LIMITS,
+}: AppDeps): App {
+  const yoga = createGraphQLServer(services, logger, { corsOrigins, queryLimits });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0];

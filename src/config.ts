@@ -1,6 +1,7 @@
 // The only module that reads process.env: parses and validates every setting at once.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import type { QueryLimits } from './transport/limits.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -102,6 +103,11 @@ const envSchema = z.object({
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
   SHUTDOWN_TIMEOUT: duration('10s'),
+  GRAPHQL_MAX_DEPTH: integer(10, 1, 1000),
+  GRAPHQL_MAX_ALIASES: integer(20, 0, 100_000),
+  GRAPHQL_MAX_TOKENS: integer(2000, 50, 1_000_000),
+  GRAPHQL_MAX_DIRECTIVES: integer(20, 0, 100_000),
+  GRAPHQL_MAX_COST: integer(10_000, 10, 100_000_000),
   CORS_ORIGINS: z
     .string()
     .default('*')
@@ -145,6 +151,8 @@ export interface Config {
   /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
   live: { bufferLimit: number };
   webhooks: WebhookConfig;
+  /** What one GraphQL document may ask for. */
+  queryLimits: QueryLimits;
   /** Browser origins allowed to call the API (CORS): '*' or a list. */
   corsOrigins: '*' | string[];
   /** A graceful stop that takes longer than this exits at once (with code 1). */
@@ -212,6 +220,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     corsOrigins: e.CORS_ORIGINS,
+    queryLimits: {
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxTokens: e.GRAPHQL_MAX_TOKENS,
+      maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      maxCost: e.GRAPHQL_MAX_COST,
+      blockSuggestions: e.NODE_ENV === 'production',
+    },
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL },
     webhooks: {
       worker: e.WEBHOOK_WORKER,

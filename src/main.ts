@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     services: runtime.services,
     logger,
     corsOrigins: config.corsOrigins,
+    queryLimits: config.queryLimits,
   });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

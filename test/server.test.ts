@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig } from '../src/config.ts';
+import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
 import { exitOf, startServerProcess } from './helpers/processes.ts';
 import { subscribe } from './helpers/subscriptions.ts';
 
@@ -30,6 +31,7 @@ describe('configuration', () => {
       retention: { days: 30, intervalMs: 3_600_000 },
       shutdownTimeoutMs: 10_000,
       corsOrigins: '*',
+      queryLimits: DEFAULT_QUERY_LIMITS,
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',

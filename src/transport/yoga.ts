@@ -13,6 +13,7 @@ import { apiKeyFromHeaders, type Context, createContext } from '../schema/contex
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitPlugins } from './limits.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
 /** Where the graphql-sse protocol is served (including its single-connection mode). */
@@ -24,7 +25,10 @@ export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 export function createGraphQLServer(
   services: Services,
   logger: Logger,
-  options: { corsOrigins: '*' | string[] } = { corsOrigins: '*' },
+  options: { corsOrigins: '*' | string[]; queryLimits: QueryLimits } = {
+    corsOrigins: '*',
+    queryLimits: DEFAULT_QUERY_LIMITS,
+  },
 ): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
@@ -64,6 +68,7 @@ export function createGraphQLServer(
       maxAge: 600,
     },
     plugins: [
+      ...queryLimitPlugins(options.queryLimits),
       // A request a browser sends without a CORS preflight (a form post, a plain GET) must
       // carry a header only scripts can set: the key headers count.
       useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),

@@ -8,6 +8,7 @@ import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import type { QueryLimits } from '../../src/transport/limits.ts';
 import type { Resolver } from '../../src/webhooks/urlPolicy.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -60,6 +61,7 @@ export interface TestServerOptions {
   resolver?: Resolver;
   retentionDays?: number;
   corsOrigins?: '*' | string[];
+  queryLimits?: QueryLimits;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -85,6 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     services: runtime.services,
     logger,
     corsOrigins: options.corsOrigins,
+    queryLimits: options.queryLimits,
   });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
