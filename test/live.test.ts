@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
 import type { LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
@@ -26,7 +27,11 @@ const UPDATES =
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ bufferLimit: 200 });
+  // The slow-consumer tests make events large with 120 aliases: allow them here.
+  server = await startTestServer({
+    bufferLimit: 200,
+    queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 500 },
+  });
 });
 afterAll(() => server.stop());
 
