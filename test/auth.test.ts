@@ -236,3 +236,78 @@ describe('scopes', () => {
     expect((await theirs.request(Viewer, undefined)).status).toBe(200);
   });
 });
+
+const RotateKey = graphql(`
+  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {
+    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {
+      key
+      apiKey {
+        id
+        name
+        scopes
+        expiresAt
+      }
+      previous {
+        id
+        expiresAt
+      }
+    }
+  }
+`);
+
+describe('key rotation', () => {
+  it('issues a replacement with the same name and scopes while the old key works until the chosen time', async () => {
+    const admin = await server.key();
+    const created = await admin.request(CreateKey, {
+      input: { name: 'iOS app', scopes: ['LOCATIONS_WRITE', 'LOCATIONS_READ'] },
+    });
+    const old = created.data!.createApiKey;
+    const asOld = (headers: Record<string, string> = {}) => viewerWith({ 'x-api-key': old.key, ...headers });
+    expect((await asOld()).status).toBe(200);
+
+    const until = new Date(Date.now() + 1500);
+    const rotated = await admin.request(RotateKey, {
+      id: old.apiKey.id,
+      oldKeyExpiresAt: until.toISOString(),
+    });
+    expect(rotated.errors).toBeUndefined();
+    const { key, apiKey, previous } = rotated.data!.rotateApiKey;
+    expect(apiKey).toMatchObject({
+      name: 'iOS app',
+      scopes: ['LOCATIONS_WRITE', 'LOCATIONS_READ'],
+      expiresAt: null,
+    });
+    expect(apiKey.id).not.toBe(old.apiKey.id);
+    expect(previous).toEqual({ id: old.apiKey.id, expiresAt: until.toISOString() });
+
+    const asNew = await viewerWith({ 'x-api-key': key });
+    expect(asNew.data?.viewer.id).toBe(apiKey.id);
+    expect((await asOld()).status).toBe(200); // the overlap
+    await new Promise((resolve) => setTimeout(resolve, 1700));
+    expect(codes(await asOld())).toEqual(['UNAUTHENTICATED']);
+    expect((await viewerWith({ 'x-api-key': key })).status).toBe(200);
+  });
+
+  it('refuses to rotate a revoked key, one of another group, or into scopes the caller lacks', async () => {
+    const admin = await server.key();
+    const created = (await admin.request(CreateKey, { input: { name: 'gone', scopes: ['LOCATIONS_READ'] } }))
+      .data!.createApiKey;
+    await admin.request(RevokeKey, { id: created.apiKey.id });
+    expect(codes(await admin.request(RotateKey, { id: created.apiKey.id }))).toEqual(['CONFLICT']);
+
+    const stranger = await server.key();
+    const mine = (await admin.request(CreateKey, { input: { name: 'mine', scopes: ['LOCATIONS_READ'] } }))
+      .data!.createApiKey;
+    expect(codes(await stranger.request(RotateKey, { id: mine.apiKey.id }))).toEqual(['NOT_FOUND']);
+    expect(
+      codes(await admin.request(RotateKey, { id: mine.apiKey.id, oldKeyExpiresAt: '2001-01-01T00:00:00Z' })),
+    ).toEqual(['BAD_USER_INPUT']);
+
+    // A key manager without webhooks:manage cannot rotate a key that has it.
+    const limited = await server.key({ groupId: admin.groupId, scopes: ['keys:manage'] });
+    const full = (await admin.request(CreateKey, { input: { name: 'full', scopes: ['WEBHOOKS_MANAGE'] } }))
+      .data!.createApiKey;
+    expect(codes(await limited.request(RotateKey, { id: full.apiKey.id }))).toEqual(['FORBIDDEN']);
+    expect((await admin.request(Keys, {})).data!.apiKeys.filter((k) => k.name === 'full')).toHaveLength(1);
+  });
+});

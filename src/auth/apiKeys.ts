@@ -1,7 +1,7 @@
 // API keys: creation (the key is returned once), listing, revocation, and the
 // per-request authentication, which is served from a short-lived cache.
 import { LRUCache } from 'lru-cache';
-import { forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
+import { AppError, forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from './keyFormat.ts';
@@ -46,6 +46,9 @@ export interface ApiKeyServiceOptions {
   touchIntervalMs?: number;
   onBackgroundError?: (error: unknown) => void;
 }
+
+/** How long a rotated key keeps working when the caller does not say. */
+const ROTATION_OVERLAP_MS = 86_400_000;
 
 const KEY_FIELDS = {
   id: true,
@@ -137,6 +140,49 @@ export class ApiKeyService {
     const missing = input.scopes.filter((scope) => !creator.scopes.has(scope));
     if (missing.length > 0) throw forbidden(`A key cannot grant scopes it lacks: ${missing.join(', ')}`);
     return this.create({ ...input, groupId: creator.groupId });
+  }
+
+  /**
+   * Rotation: a new key with the same name, scopes and expiry, while the old one keeps
+   * working until `oldKeyExpiresAt` (default 24 h from now; never later than it would
+   * have anyway), so that apps can switch without downtime. Both happen or neither.
+   */
+  async rotateFor(
+    creator: Principal,
+    id: string,
+    oldKeyExpiresAt?: Date | null,
+  ): Promise<{ apiKey: ApiKey; key: string; previous: ApiKey }> {
+    const old = await this.get(creator.groupId, id);
+    const now = Date.now();
+    if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= now)) {
+      throw new AppError('CONFLICT', 'This key is revoked or expired: create a new key instead');
+    }
+    const missing = old.scopes.filter((scope) => !creator.scopes.has(scope));
+    if (missing.length > 0) throw forbidden(`A key cannot grant scopes it lacks: ${missing.join(', ')}`);
+    const until = oldKeyExpiresAt ?? new Date(now + ROTATION_OVERLAP_MS);
+    if (until.getTime() < now) throw InputError.at(['oldKeyExpiresAt'], 'must not be in the past');
+    const oldUntil = old.expiresAt && old.expiresAt < until ? old.expiresAt : until;
+    const key = generateKey();
+    const [created, previous] = await this.prisma.$transaction([
+      this.prisma.apiKey.create({
+        data: {
+          groupId: creator.groupId,
+          name: old.name,
+          prefix: displayPrefix(key),
+          hash: hashKey(key),
+          scopes: old.scopes,
+          expiresAt: old.expiresAt,
+        },
+        select: KEY_FIELDS,
+      }),
+      this.prisma.apiKey.update({
+        where: { id: old.id },
+        data: { expiresAt: oldUntil },
+        select: { ...KEY_FIELDS, hash: true },
+      }),
+    ]);
+    this.forget(previous.hash);
+    return { apiKey: toApiKey(created), key, previous: toApiKey(previous) };
   }
 
   async get(groupId: string, id: string): Promise<ApiKey> {

@@ -50,6 +50,20 @@ const CreatedApiKeyRef = builder.objectRef<{ apiKey: ApiKey; key: string }>('Cre
   }),
 });
 
+const RotatedApiKeyRef = builder
+  .objectRef<{ apiKey: ApiKey; key: string; previous: ApiKey }>('RotateApiKeyPayload')
+  .implement({
+    fields: (t) => ({
+      apiKey: t.field({ type: ApiKeyRef, description: 'The new key.', resolve: (payload) => payload.apiKey }),
+      key: t.exposeString('key', { description: 'The new key. It is shown only this once: store it now.' }),
+      previous: t.field({
+        type: ApiKeyRef,
+        description: 'The old key, with the `expiresAt` it now has.',
+        resolve: (payload) => payload.previous,
+      }),
+    }),
+  });
+
 const CreateApiKeyInputRef = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
@@ -85,6 +99,18 @@ builder.mutationFields((t) => ({
         scopes: input.scopes,
         expiresAt: input.expiresAt,
       }),
+  }),
+  rotateApiKey: t.field({
+    type: RotatedApiKeyRef,
+    description:
+      'Issues a replacement key with the same name, scopes and expiry. The old key keeps working until `oldKeyExpiresAt` (default: 24 hours from now), so apps can switch over without downtime.',
+    authScopes: { scope: 'keys:manage' },
+    args: {
+      id: t.arg.id({ required: true }),
+      oldKeyExpiresAt: t.arg({ type: 'DateTime' }),
+    },
+    resolve: (_root, { id, oldKeyExpiresAt }, { services, principal }) =>
+      services.apiKeys.rotateFor(principal, String(id), oldKeyExpiresAt),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
