@@ -20,6 +20,8 @@ export interface AppDeps {
   /** CORS: browser origins allowed to call the API (default any). */
   corsOrigins?: '*' | string[];
   queryLimits?: QueryLimits;
+  /** WebSocket: operations one connection may run at once. */
+  maxOperationsPerConnection?: number;
 }
 
 export interface App {
@@ -44,6 +46,7 @@ export function createApp({
   logger,
   corsOrigins = '*',
   queryLimits = DEFAULT_QUERY_LIMITS,
+  maxOperationsPerConnection,
 }: AppDeps): App {
   const yoga = createGraphQLServer(services, logger, { corsOrigins, queryLimits });
 
@@ -112,7 +115,9 @@ export function createApp({
     });
   });
 
-  const websocket = attachWebSocket(server, yoga, services, logger);
+  const websocket = attachWebSocket(server, yoga, services, logger, {
+    maxOperationsPerConnection: maxOperationsPerConnection ?? 50,
+  });
 
   return {
     yoga,

@@ -102,6 +102,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOCATION_MAX_FUTURE_SKEW: duration('5m'),
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
+  LIVE_MAX_SUBSCRIPTIONS_PER_KEY: integer(5000, 1, 10_000_000),
+  WS_MAX_OPERATIONS_PER_CONNECTION: integer(50, 1, 100_000),
   SHUTDOWN_TIMEOUT: duration('10s'),
   GRAPHQL_MAX_DEPTH: integer(10, 1, 1000),
   GRAPHQL_MAX_ALIASES: integer(20, 0, 100_000),
@@ -149,7 +151,13 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   locations: { maxFutureSkewMs: number };
   /** Locations a live subscriber may fall behind before it is disconnected (it then resumes). */
-  live: { bufferLimit: number };
+  live: {
+    bufferLimit: number;
+    /** Live streams one key may hold open on one instance. */
+    maxStreamsPerKey: number;
+    /** Operations (subscriptions included) one WebSocket connection may run at once. */
+    maxOperationsPerConnection: number;
+  };
   webhooks: WebhookConfig;
   /** What one GraphQL document may ask for. */
   queryLimits: QueryLimits;
@@ -217,7 +225,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     locations: { maxFutureSkewMs: e.LOCATION_MAX_FUTURE_SKEW },
-    live: { bufferLimit: e.LIVE_BUFFER_LIMIT },
+    live: {
+      bufferLimit: e.LIVE_BUFFER_LIMIT,
+      maxStreamsPerKey: e.LIVE_MAX_SUBSCRIPTIONS_PER_KEY,
+      maxOperationsPerConnection: e.WS_MAX_OPERATIONS_PER_CONNECTION,
+    },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     corsOrigins: e.CORS_ORIGINS,
     queryLimits: {

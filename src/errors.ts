@@ -12,7 +12,9 @@ export type ErrorCode =
   /** A resume cursor points before the oldest stored location: re-read history first. */
   | 'CURSOR_EXPIRED'
   /** Live delivery is interrupted (PubSub backend lost); resume from the last cursor. */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** Too many at once (subscriptions per key or per connection). */
+  | 'RATE_LIMITED';
 
 export interface InputIssue {
   /** Where the bad value is, from the operation's argument: ["input", 3, "latitude"]. */

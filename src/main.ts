@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     logger,
     corsOrigins: config.corsOrigins,
     queryLimits: config.queryLimits,
+    maxOperationsPerConnection: config.live.maxOperationsPerConnection,
   });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -59,6 +59,7 @@ export function createServices(
   });
   const live = new LiveLocations(db.sql, pubsub, {
     maxBuffered: config.live.bufferLimit,
+    maxStreamsPerKey: config.live.maxStreamsPerKey,
     isKeyActive: (keyIds) => apiKeys.activeAmong(keyIds),
     onError: (error) => logger.warn({ err: error }, 'live updates: background error'),
     onPublished: (count) => metrics.eventsPublished.inc(count),

@@ -1,7 +1,9 @@
 // Query limits hold on every transport; introspection (GraphiQL) still works; field
 // suggestions are hidden in production.
 import { getIntrospectionQuery } from 'graphql';
+import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { loadConfig } from '../src/config.ts';
 import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
@@ -99,5 +101,56 @@ describe('query limits', () => {
     expect(loadConfig({ NODE_ENV: 'production' }).queryLimits.blockSuggestions).toBe(true);
     expect(loadConfig({}).queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
     expect(loadConfig({ GRAPHQL_MAX_DEPTH: '4' }).queryLimits.maxDepth).toBe(4);
+  });
+});
+
+describe('concurrent subscriptions', () => {
+  it('are limited per key on an instance, and per WebSocket connection', async () => {
+    const limited = await startTestServer({ maxStreamsPerKey: 2, maxOperationsPerConnection: 3 });
+    const cleanup: (() => Promise<void> | void)[] = [];
+    try {
+      const one = await limited.key();
+      const query = 'subscription { locationUpdates { cursor } }';
+      const first = subscribe('ws', limited.url, one.key, query);
+      const second = subscribe('sse', limited.url, one.key, query);
+      cleanup.push(
+        () => first.close(),
+        () => second.close(),
+      );
+      await expect.poll(() => limited.runtime.services.live.activeStreams).toBe(2);
+      const third = subscribe('graphql-sse', limited.url, one.key, query);
+      cleanup.push(() => third.close());
+      const [refused] = await third.waitFor(1);
+      expect(refused!.errors![0]!.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      // Another key is not affected, and a freed slot can be used again.
+      const other = subscribe('ws', limited.url, (await limited.key()).key, query);
+      cleanup.push(() => other.close());
+      await expect.poll(() => limited.runtime.services.live.activeStreams).toBe(3);
+      await first.close();
+      await expect.poll(() => limited.runtime.services.live.activeStreams).toBe(2);
+      const again = subscribe('ws', limited.url, one.key, query);
+      cleanup.push(() => again.close());
+      await expect.poll(() => limited.runtime.services.live.activeStreams).toBe(3);
+
+      // One WebSocket connection: 3 operations at once, the 4th refused.
+      const client = createWsClient({
+        url: limited.url.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        connectionParams: { apiKey: (await limited.key()).key },
+      });
+      cleanup.push(() => client.dispose());
+      const errors: unknown[] = [];
+      for (let i = 0; i < 4; i++) {
+        cleanup.push(
+          client.subscribe({ query }, { next: () => {}, error: (e) => errors.push(e), complete: () => {} }),
+        );
+      }
+      await expect.poll(() => errors.length).toBe(1);
+      expect(JSON.stringify(errors[0])).toContain('RATE_LIMITED');
+      await expect.poll(() => limited.runtime.services.live.activeStreams).toBe(6);
+    } finally {
+      for (const close of cleanup.reverse()) await close();
+      await limited.stop();
+    }
   });
 });

@@ -25,7 +25,7 @@ describe('configuration', () => {
       database: { kind: 'embedded', dataDir: './data' },
       logLevel: 'info',
       locations: { maxFutureSkewMs: 300_000 },
-      live: { bufferLimit: 10_000 },
+      live: { bufferLimit: 10_000, maxStreamsPerKey: 5000, maxOperationsPerConnection: 50 },
       redisUrl: undefined,
       webhooks: DEFAULT_WEBHOOK_CONFIG,
       retention: { days: 30, intervalMs: 3_600_000 },

@@ -39,6 +39,8 @@ export type StreamEvent = Location | { end: AppError };
 
 export interface LiveOptions {
   maxBuffered?: number;
+  /** Streams one key may hold open on this instance; more are refused with RATE_LIMITED. */
+  maxStreamsPerKey?: number;
   replayPageSize?: number;
   /** How often streams check that their key is still valid (revocation, expiry). */
   keyCheckIntervalMs?: number;
@@ -142,6 +144,16 @@ export class LiveLocations {
 
     if (!this.pubsub.isHealthy()) {
       yield { end: unavailable() };
+      return;
+    }
+    const limit = this.options.maxStreamsPerKey ?? Number.POSITIVE_INFINITY;
+    if ((this.streamsByKey.get(request.keyId)?.size ?? 0) >= limit) {
+      yield {
+        end: new AppError(
+          'RATE_LIMITED',
+          `This key already has ${limit} live subscriptions open here; close one first (LIVE_MAX_SUBSCRIPTIONS_PER_KEY)`,
+        ),
+      };
       return;
     }
     const stop = (error: AppError) => buffer.end(error);

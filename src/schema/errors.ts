@@ -5,7 +5,11 @@ import { AppError, formatPath, InputError } from '../errors.ts';
 
 // Request-level failures get an HTTP status too; field-level ones (FORBIDDEN, NOT_FOUND)
 // stay 200, as a query may well have other fields that succeeded.
-const HTTP_STATUS: Partial<Record<AppError['code'], number>> = { UNAUTHENTICATED: 401, BAD_USER_INPUT: 400 };
+const HTTP_STATUS: Partial<Record<AppError['code'], number>> = {
+  UNAUTHENTICATED: 401,
+  BAD_USER_INPUT: 400,
+  RATE_LIMITED: 429,
+};
 
 export function toClientError(error: unknown, onUnexpected: (error: unknown) => void): GraphQLError {
   const graphqlError = error instanceof GraphQLError ? error : undefined;

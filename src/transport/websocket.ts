@@ -3,7 +3,7 @@
 // the socket with 4403 before any operation runs. Operations then run through Yoga,
 // with the same context factory as HTTP and SSE.
 import type { Server } from 'node:http';
-import type { ExecutionArgs } from 'graphql';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/apiKeys.ts';
@@ -21,7 +21,13 @@ interface Enveloped {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
-export function attachWebSocket(server: Server, yoga: Yoga, services: Services, logger: Logger) {
+export function attachWebSocket(
+  server: Server,
+  yoga: Yoga,
+  services: Services,
+  logger: Logger,
+  options: { maxOperationsPerConnection: number } = { maxOperationsPerConnection: 50 },
+) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_PAYLOAD_BYTES });
   const principals = new WeakMap<object, Principal>();
   useServer(
@@ -42,6 +48,15 @@ export function attachWebSocket(server: Server, yoga: Yoga, services: Services, 
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
+        // ctx.subscriptions already holds this one.
+        if (Object.keys(ctx.subscriptions).length > options.maxOperationsPerConnection) {
+          return [
+            new GraphQLError(
+              `At most ${options.maxOperationsPerConnection} operations may run at once on one connection (WS_MAX_OPERATIONS_PER_CONNECTION)`,
+              { extensions: { code: 'RATE_LIMITED' } },
+            ),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           principal: principals.get(ctx.extra.socket),
           transport: 'websocket',

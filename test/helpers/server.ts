@@ -62,6 +62,8 @@ export interface TestServerOptions {
   retentionDays?: number;
   corsOrigins?: '*' | string[];
   queryLimits?: QueryLimits;
+  maxStreamsPerKey?: number;
+  maxOperationsPerConnection?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -70,7 +72,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     locations: { maxFutureSkewMs: options.skew ?? 5 * 60_000 },
     database: database.config,
     redisUrl: options.redisUrl,
-    live: { bufferLimit: options.bufferLimit ?? 10_000 },
+    live: {
+      bufferLimit: options.bufferLimit ?? 10_000,
+      maxStreamsPerKey: options.maxStreamsPerKey ?? 5000,
+      maxOperationsPerConnection: options.maxOperationsPerConnection ?? 50,
+    },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
     // Not started in tests; they run it with runOnce().
     retention: { days: options.retentionDays ?? 30, intervalMs: 3_600_000 },
@@ -88,6 +94,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     corsOrigins: options.corsOrigins,
     queryLimits: options.queryLimits,
+    maxOperationsPerConnection: options.maxOperationsPerConnection,
   });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
