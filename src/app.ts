@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import getRawBody from 'raw-body';
 import type { Database } from './db/database.ts';
 import type { Logger } from './observability/logger.ts';
+import { requestContext, requestIdFrom } from './observability/requestContext.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
 import type { Services } from './services.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './transport/limits.ts';
@@ -108,11 +109,31 @@ export function createApp({
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      logger.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.' }] });
-      else res.destroy();
+    const reqId = requestIdFrom(req.headers['x-request-id']);
+    res.setHeader('x-request-id', reqId);
+    const started = performance.now();
+    res.once('close', () => {
+      const path = (req.url ?? '/').split('?')[0];
+      const quiet = path === '/healthz' || path === '/readyz' || path === '/metrics';
+      logger[quiet ? 'debug' : 'info'](
+        {
+          reqId,
+          method: req.method,
+          path,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        'request',
+      );
     });
+    requestContext.run({ reqId }, () =>
+      handle(req, res).catch((error) => {
+        logger.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Unexpected error.' }] });
+        else res.destroy();
+      }),
+    );
   });
 
   const websocket = attachWebSocket(server, yoga, services, logger, {

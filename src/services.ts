@@ -9,6 +9,7 @@ import { LocationService } from './locations/service.ts';
 import { type Commit, LocationWriter } from './locations/writer.ts';
 import type { Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { requestContext } from './observability/requestContext.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
 import { Retention } from './retention.ts';
 import { WebhookSender } from './webhooks/sender.ts';
@@ -49,7 +50,9 @@ export function createServices(
   overrides: ServiceOverrides = {},
 ): Services {
   const policy = new UrlPolicy(config.webhooks.allowPrivateCidrs, overrides.resolver);
-  const webhooks = new WebhookService(db.prisma, db.sql, policy, config.webhooks, () => webhookWorker.wake());
+  // The worker's work belongs to no request: leave the request's log context behind.
+  const wakeWorker = () => requestContext.exit(() => webhookWorker.wake());
+  const webhooks = new WebhookService(db.prisma, db.sql, policy, config.webhooks, wakeWorker);
   const metrics = new Metrics({ webhookBacklog: () => webhooks.backlog() });
   pubsub.onHealthChange((healthy) => {
     if (!healthy) metrics.pubsubErrors.inc();
@@ -102,7 +105,7 @@ export function createServices(
     metrics.locationsIngested.inc(created.length);
     metrics.dbWriteSeconds.observe(durationMs / 1000);
     live.publish(groupId, created);
-    if (deliveries > 0) webhookWorker.wake();
+    if (deliveries > 0) wakeWorker();
   };
   return {
     live,

@@ -1,5 +1,8 @@
-// Structured JSON logs (pino). Secrets never go in: keys travel in headers, which are not logged.
+// Structured JSON logs (pino), one object per line. Lines written while serving a
+// request carry its `reqId`. Secrets never go in: keys travel in headers, which are not
+// logged, and fields that could hold one are redacted anyway (a test checks the output).
 import pino from 'pino';
+import { requestContext } from './requestContext.ts';
 
 export type Logger = pino.Logger;
 
@@ -7,6 +10,10 @@ export function createLogger(level: pino.LevelWithSilent): Logger {
   return pino({
     level,
     base: undefined,
+    mixin: () => {
+      const request = requestContext.getStore();
+      return request ? { reqId: request.reqId } : {};
+    },
     redact: {
       paths: [
         'key',
@@ -14,6 +21,10 @@ export function createLogger(level: pino.LevelWithSilent): Logger {
         'apiKey',
         'secret',
         '*.secret',
+        'previousSecret',
+        'signature',
+        '*.signature',
+        'headers["webhook-signature"]',
         'headers.authorization',
         'headers["x-api-key"]',
       ],
