@@ -5,7 +5,8 @@
 //   npm run bench:ingest -- [--db embedded|postgres|both] [--duration 10] [--runs 3]
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
-// a throw-away database is created next to it and dropped afterwards.
+// a throw-away database is created next to it and dropped afterwards. The server logs at
+// BENCH_LOG_LEVEL (default warn; info adds one line per request).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,7 +61,13 @@ async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<st
 async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const child = spawn(NODE_TS[0], [NODE_TS[1], NODE_TS[2], 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    env: {
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 300; i++) {
