@@ -105,6 +105,9 @@ const envSchema = z.object({
   LIVE_MAX_SUBSCRIPTIONS_PER_KEY: integer(5000, 1, 10_000_000),
   WS_MAX_OPERATIONS_PER_CONNECTION: integer(50, 1, 100_000),
   SHUTDOWN_TIMEOUT: duration('10s'),
+  RATE_LIMIT_REPORTS_PER_MINUTE: integer(60_000, 0, 100_000_000),
+  RATE_LIMIT_READS_PER_MINUTE: integer(6_000, 0, 100_000_000),
+  RATE_LIMIT_MANAGE_PER_MINUTE: integer(600, 0, 100_000_000),
   GRAPHQL_MAX_DEPTH: integer(10, 1, 1000),
   GRAPHQL_MAX_ALIASES: integer(20, 0, 100_000),
   GRAPHQL_MAX_TOKENS: integer(2000, 50, 1_000_000),
@@ -159,6 +162,8 @@ export interface Config {
     maxOperationsPerConnection: number;
   };
   webhooks: WebhookConfig;
+  /** Requests per minute and key, per budget (0: no limit). */
+  rateLimits: { reports: number; reads: number; manage: number };
   /** What one GraphQL document may ask for. */
   queryLimits: QueryLimits;
   /** Browser origins allowed to call the API (CORS): '*' or a list. */
@@ -232,6 +237,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     corsOrigins: e.CORS_ORIGINS,
+    rateLimits: {
+      reports: e.RATE_LIMIT_REPORTS_PER_MINUTE,
+      reads: e.RATE_LIMIT_READS_PER_MINUTE,
+      manage: e.RATE_LIMIT_MANAGE_PER_MINUTE,
+    },
     queryLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,

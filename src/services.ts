@@ -1,5 +1,7 @@
 // Builds the domain services once per process from their dependencies.
+import { Redis } from 'ioredis';
 import { ApiKeyService } from './auth/apiKeys.ts';
+import { RateLimits } from './auth/rateLimits.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { GroupService } from './groups/service.ts';
@@ -32,6 +34,8 @@ export interface Services {
   metrics: Metrics;
   /** Deletes old locations and deliveries; created stopped (the server starts it). */
   retention: Retention;
+  /** Per-key request budgets (in Redis when configured, so they hold across instances). */
+  rateLimits: RateLimits;
   close(): Promise<void>;
 }
 
@@ -45,7 +49,7 @@ export interface ServiceOverrides {
 export function createServices(
   db: Database,
   pubsub: PubSub,
-  config: Pick<Config, 'locations' | 'live' | 'webhooks' | 'retention'>,
+  config: Pick<Config, 'locations' | 'live' | 'webhooks' | 'retention' | 'rateLimits' | 'redisUrl'>,
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Services {
@@ -101,6 +105,14 @@ export function createServices(
       metrics.retentionDeleted.inc({ kind: 'webhook_delivery' }, deleted.deliveries);
     },
   });
+  // Its own connection: a limiter must not queue behind PubSub traffic or wait out outages.
+  const limiterRedis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+    : undefined;
+  limiterRedis?.on('error', () => {}); // reconnects by itself; the memory fallback covers outages
+  const rateLimits = new RateLimits(config.rateLimits, limiterRedis, (budget) =>
+    metrics.rateLimited.inc({ budget }),
+  );
   const onCommitted = ({ groupId, created, deliveries, durationMs }: Commit) => {
     metrics.locationsIngested.inc(created.length);
     metrics.dbWriteSeconds.observe(durationMs / 1000);
@@ -118,9 +130,11 @@ export function createServices(
     webhookOutcomes,
     metrics,
     retention,
+    rateLimits,
     async close() {
       live.close();
       await retention.stop();
+      limiterRedis?.disconnect();
       await webhookWorker.stop();
       await sender.close();
     },

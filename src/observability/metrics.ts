@@ -55,6 +55,12 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: this.registers,
   });
+  readonly rateLimited = new Counter({
+    name: 'gofindme_rate_limited_total',
+    help: 'Requests refused by the per-key rate limits, by budget: reports, reads, manage.',
+    labelNames: ['budget'] as const,
+    registers: this.registers,
+  });
   readonly webhookAttemptSeconds = this.histogram(
     'gofindme_webhook_attempt_duration_seconds',
     'Duration of webhook HTTP attempts.',

@@ -14,6 +14,7 @@ import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitPlugins } from './limits.ts';
+import { useRateLimits } from './rateLimit.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
 /** Where the graphql-sse protocol is served (including its single-connection mode). */
@@ -73,6 +74,7 @@ export function createGraphQLServer(
       // carry a header only scripts can set: the key headers count.
       useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),
       useClientErrorCodes(),
+      useRateLimits(services.rateLimits),
       useSharedSubscriptionExecution(),
       useGraphQLSSE({
         endpoint: GRAPHQL_SSE_PATH,

@@ -64,6 +64,8 @@ export interface TestServerOptions {
   queryLimits?: QueryLimits;
   maxStreamsPerKey?: number;
   maxOperationsPerConnection?: number;
+  /** Per-minute budgets; off unless given. */
+  rateLimits?: { reports: number; reads: number; manage: number };
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -78,6 +80,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       maxOperationsPerConnection: options.maxOperationsPerConnection ?? 50,
     },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
+    rateLimits: options.rateLimits ?? { reports: 0, reads: 0, manage: 0 },
     // Not started in tests; they run it with runOnce().
     retention: { days: options.retentionDays ?? 30, intervalMs: 3_600_000 },
   };
