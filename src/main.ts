@@ -1,9 +1,9 @@
 // Starts the server: config -> database -> services -> HTTP; stops gracefully on SIGTERM/SIGINT.
 import { createApp } from './app.ts';
 import { bootstrapDemo, demoBanner } from './bootstrap.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { DataDirInUseError } from './db/dataDirLock.ts';
+import { loadConfig } from './config.ts';
 import { createLogger } from './observability/logger.ts';
+import { exitOnStartFailure, stopOnSignals } from './process.ts';
 import { openRuntime } from './runtime.ts';
 
 async function main(): Promise<void> {
@@ -31,41 +31,11 @@ async function main(): Promise<void> {
   );
   if (demoKey) process.stdout.write(`${demoBanner(demoKey, url)}\n`);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const deadline = setTimeout(() => {
-      logger.error(
-        { timeoutMs: config.shutdownTimeoutMs },
-        'shutdown took longer than SHUTDOWN_TIMEOUT; exiting',
-      );
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    deadline.unref();
-    try {
-      await app.stop();
-      // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.
-      await runtime.close();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  // A stray rejected promise (a library's fire-and-forget call) must not take the server down.
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals(logger, config.shutdownTimeoutMs, async () => {
+    await app.stop();
+    // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.
+    await runtime.close();
+  });
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`GoFindMe failed to start: ${(error as Error).stack ?? String(error)}\n`);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('GoFindMe'));

@@ -20,8 +20,8 @@ export interface LocationInput {
   clientId?: string | null;
 }
 
-// Printable: no control, format, surrogate, private-use or unassigned code points.
-const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
+/** A device id: 1 to 128 printable characters (no control, format, surrogate, private-use or unassigned). */
+export const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
 const finite = () => z.number({ error: 'must be a number' }).finite('must be a finite number');
 
 function schemaFor(maxFutureSkewMs: number) {

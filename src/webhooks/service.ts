@@ -4,19 +4,20 @@
 import type { Sql } from '../db/sql.ts';
 import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
 import { isUuid } from '../ids.ts';
 import type { PageWindow } from '../locations/history.ts';
+import { PRINTABLE_1_TO_128 } from '../locations/validation.ts';
 import { testEventBody, WEBHOOK_TEST } from './events.ts';
 import { newSecret } from './signing.ts';
 import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
 
-export type DeliveryStatus = 'pending' | 'delivering' | 'succeeded' | 'failed' | 'dead';
+export type DeliveryStatus = WebhookDeliveryStatus;
 
 /** Webhooks per group. */
 export const MAX_WEBHOOKS = 50;
 const MAX_DEVICE_IDS = 1000;
 const MAX_DESCRIPTION = 500;
-const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
 
 export interface Webhook {
   id: string;
