@@ -23,12 +23,17 @@ export interface InputIssue {
 }
 
 export class AppError extends Error {
+  /** When trying again makes sense: clients see it as `extensions.retryAfter`. */
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'AppError';
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -182,11 +182,14 @@ describe('shutdown', { timeout: 120_000 }, () => {
 
       expect(await closed).toBe(1001);
       await sse.ended; // the SSE response ends, after the error below
-      expect(sse.results.map((r) => r.errors?.[0]?.extensions?.code)).toEqual(['UNAVAILABLE']);
+      // The error tells the client to resume (from its last cursor) elsewhere right away.
+      expect(sse.results.map((r) => r.errors?.[0]?.extensions)).toEqual([
+        { code: 'UNAVAILABLE', retryAfter: 0 },
+      ]);
       expect(await exitCode).toBe(0);
       expect(Date.now() - started).toBeLessThan(10_000);
       const next = messages.find((m) => m.type === 'next');
-      expect(next?.payload?.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+      expect(next?.payload?.errors?.[0]?.extensions).toEqual({ code: 'UNAVAILABLE', retryAfter: 0 });
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

@@ -13,9 +13,11 @@ export const BUDGETS: readonly Budget[] = ['reports', 'reads', 'manage'];
 export class RateLimitedError extends AppError {
   constructor(
     readonly budget: Budget,
-    readonly retryAfterSeconds: number,
+    retryAfterSeconds: number,
   ) {
-    super('RATE_LIMITED', `Too many ${budget} requests for this key; retry in ${retryAfterSeconds} s`);
+    super('RATE_LIMITED', `Too many ${budget} requests for this key; retry in ${retryAfterSeconds} s`, {
+      retryAfterSeconds,
+    });
     this.name = 'RateLimitedError';
   }
 }

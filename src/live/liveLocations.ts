@@ -73,7 +73,9 @@ export class LiveLocations {
     pubsub.onHealthChange((healthy) => {
       if (!healthy)
         this.endAll(
-          new AppError('UNAVAILABLE', 'Live updates are interrupted; resume from your last cursor.'),
+          new AppError('UNAVAILABLE', 'Live updates are interrupted; resume from your last cursor.', {
+            retryAfterSeconds: 5,
+          }),
         );
     });
     if (options.isKeyActive) {
@@ -104,7 +106,12 @@ export class LiveLocations {
   /** Ends every stream (shutdown). */
   close(): void {
     if (this.keyTimer) clearInterval(this.keyTimer);
-    this.endAll(new AppError('UNAVAILABLE', 'The server is shutting down; resume from your last cursor.'));
+    // Another instance can take the stream over at once: the hint says so.
+    this.endAll(
+      new AppError('UNAVAILABLE', 'The server is shutting down; resume from your last cursor.', {
+        retryAfterSeconds: 0,
+      }),
+    );
   }
 
   /**
@@ -331,6 +338,7 @@ const unavailable = () =>
   new AppError(
     'UNAVAILABLE',
     'Live updates are interrupted (PubSub unreachable); resume from your last cursor shortly.',
+    { retryAfterSeconds: 5 },
   );
 
 interface Hub {

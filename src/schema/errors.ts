@@ -1,7 +1,6 @@
 // Turns what resolvers throw into what clients see: domain errors keep their message
 // and get `extensions.code`; anything unexpected is logged and masked.
 import { GraphQLError } from 'graphql';
-import { RateLimitedError } from '../auth/rateLimits.ts';
 import { AppError, formatPath, InputError } from '../errors.ts';
 
 // Request-level failures get an HTTP status too; field-level ones (FORBIDDEN, NOT_FOUND)
@@ -31,11 +30,9 @@ export function toClientError(error: unknown, onUnexpected: (error: unknown) => 
               })),
             }
           : {}),
-        ...(original instanceof RateLimitedError
-          ? {
-              retryAfter: original.retryAfterSeconds,
-              http: { status: 429, headers: { 'Retry-After': String(original.retryAfterSeconds) } },
-            }
+        ...(original.retryAfterSeconds === undefined ? {} : { retryAfter: original.retryAfterSeconds }),
+        ...(original.code === 'RATE_LIMITED' && original.retryAfterSeconds !== undefined
+          ? { http: { status: 429, headers: { 'Retry-After': String(original.retryAfterSeconds) } } }
           : status
             ? { http: { status } }
             : {}),
