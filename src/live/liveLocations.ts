@@ -21,6 +21,7 @@ import {
   type LocationRow,
   toLocation,
 } from '../locations/types.ts';
+import { isDeviceId } from '../locations/validation.ts';
 import type { PubSub } from '../pubsub/pubsub.ts';
 import type { WireLocation } from '../pubsub/topics.ts';
 
@@ -139,6 +140,10 @@ export class LiveLocations {
 
   private async *run(request: StreamRequest, buffer: EventBuffer): AsyncGenerator<StreamEvent> {
     const { groupId, deviceId } = request;
+    if (deviceId != null && !isDeviceId(deviceId)) {
+      yield { end: InputError.at(['deviceId'], 'must be 1 to 128 printable characters') };
+      return;
+    }
     let cursor: bigint | undefined;
     if (request.after != null) {
       cursor = decodeSequenceCursor(request.after);

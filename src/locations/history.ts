@@ -4,6 +4,7 @@ import type { Sql } from '../db/sql.ts';
 import { InputError } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { LOCATION_COLUMNS, type Location, type LocationRow, toLocation } from './types.ts';
+import { checkDeviceId, isDeviceId } from './validation.ts';
 
 export const MAX_PAGE_SIZE = 1000;
 
@@ -37,10 +38,16 @@ export function historyCursor(location: Location): string {
   return Buffer.from(`t:${location.recordedAt.getTime()}:${location.sequence}`).toString('base64url');
 }
 
+const MAX_SEQUENCE = 2n ** 63n - 1n;
+
 function parseHistoryCursor(cursor: string, argument: string): { recordedAt: Date; sequence: bigint } {
   const match = /^t:(-?\d{1,15}):(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw InputError.at([argument], 'is not a cursor returned by this connection');
-  return { recordedAt: new Date(Number(match[1])), sequence: BigInt(match[2]!) };
+  const recordedAt = new Date(Number(match?.[1]));
+  const sequence = BigInt(match?.[2] ?? -1);
+  if (!match || Number.isNaN(recordedAt.getTime()) || sequence > MAX_SEQUENCE) {
+    throw InputError.at([argument], 'is not a cursor returned by this connection');
+  }
+  return { recordedAt, sequence };
 }
 
 export function deviceCursor(device: Device): string {
@@ -49,7 +56,9 @@ export function deviceCursor(device: Device): string {
 
 function parseDeviceCursor(cursor: string, argument: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('d:')) throw InputError.at([argument], 'is not a cursor returned by this connection');
+  if (!text.startsWith('d:') || !isDeviceId(text.slice(2))) {
+    throw InputError.at([argument], 'is not a cursor returned by this connection');
+  }
   return text.slice(2);
 }
 
@@ -69,6 +78,7 @@ export class LocationHistory {
   ) {}
 
   async locations(groupId: string, filter: HistoryFilter, window: PageWindow): Promise<Location[]> {
+    if (filter.deviceId != null) checkDeviceId(filter.deviceId, ['deviceId']);
     if (filter.from && filter.to && filter.from > filter.to)
       throw InputError.at(['from'], 'must not be after `to`');
     const keyset: Prisma.LocationWhereInput[] = [];
@@ -120,6 +130,7 @@ export class LocationHistory {
   }
 
   async device(groupId: string, deviceId: string): Promise<Device | null> {
+    checkDeviceId(deviceId, ['deviceId']);
     const row = await this.prisma.device.findUnique({ where: { groupId_deviceId: { groupId, deviceId } } });
     return row ? fromDeviceRow(row) : null;
   }

@@ -22,6 +22,13 @@ export interface LocationInput {
 
 /** A device id: 1 to 128 printable characters (no control, format, surrogate, private-use or unassigned). */
 export const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
+
+export const isDeviceId = (value: string) => PRINTABLE_1_TO_128.test(value);
+
+/** For arguments naming a device: an id no report could have stored is the caller's mistake. */
+export function checkDeviceId(value: string, path: (string | number)[]): void {
+  if (!isDeviceId(value)) throw InputError.at(path, 'must be 1 to 128 printable characters');
+}
 const finite = () => z.number({ error: 'must be a number' }).finite('must be a finite number');
 
 function schemaFor(maxFutureSkewMs: number) {
@@ -48,7 +55,7 @@ function schemaFor(maxFutureSkewMs: number) {
         (date) => date.getTime() <= Date.now() + maxFutureSkewMs,
         `must not be more than ${Math.round(maxFutureSkewMs / 1000)} s in the future`,
       ),
-    clientId: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters').nullish(),
+    clientId: z.string().regex(PRINTABLE_1_TO_128, 'must be 1 to 128 printable characters').nullish(),
   });
 }
 

@@ -62,7 +62,22 @@ export function attachWebSocket(
           transport: 'websocket',
           params: payload,
         });
-        const document = parse(payload.query);
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          // A syntax error is the client's: an error message, not an internal-error close (4500).
+          if (!(error instanceof GraphQLError)) throw error;
+          return [
+            error.extensions.code
+              ? error
+              : new GraphQLError(error.message, {
+                  source: error.source,
+                  positions: error.positions,
+                  extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+                }),
+          ];
+        }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
         return {

@@ -1,8 +1,6 @@
 // The GraphQL server (Yoga) with the one context factory every transport uses.
 
-import { randomUUID } from 'node:crypto';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
-import { useGraphQLSSE } from '@graphql-yoga/plugin-graphql-sse';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../auth/apiKeys.ts';
@@ -13,12 +11,11 @@ import { apiKeyFromHeaders, type Context, createContext } from '../schema/contex
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
+import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitPlugins } from './limits.ts';
 import { useRateLimits } from './rateLimit.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
-/** Where the graphql-sse protocol is served (including its single-connection mode). */
-const GRAPHQL_SSE_PATH = '/graphql/stream';
 const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
@@ -76,34 +73,7 @@ export function createGraphQLServer(
       useClientErrorCodes(),
       useRateLimits(services.rateLimits),
       useSharedSubscriptionExecution(),
-      useGraphQLSSE({
-        endpoint: GRAPHQL_SSE_PATH,
-        // Refuse a bad key before the event stream opens (the context factory runs only later).
-        authenticate: async (req) => {
-          const headers = req.headers as Headers;
-          try {
-            await services.apiKeys.authenticate(apiKeyFromHeaders(headers));
-          } catch (error) {
-            const client = toClientError(error, () => {});
-            return [
-              JSON.stringify({
-                errors: [{ message: client.message, extensions: { code: client.extensions.code } }],
-              }),
-              {
-                status: 401,
-                statusText: 'Unauthorized',
-                headers: { 'content-type': 'application/json; charset=utf-8' },
-              },
-            ];
-          }
-          // graphql-sse's default token, which single-connection mode needs.
-          return (
-            headers.get('x-graphql-event-stream-token') ||
-            new URL(req.url).searchParams.get('token') ||
-            randomUUID()
-          );
-        },
-      }),
+      useGraphQLSSE(services.apiKeys),
     ],
   });
 }
@@ -143,6 +113,21 @@ function useClientErrorCodes(): Plugin {
           }),
     );
   return {
+    // Yoga's GET parser lets JSON.parse's SyntaxError escape from `variables=` and
+    // `extensions=`, which would be masked as an unexpected error: it is the client's.
+    onRequestParse: ({ requestParser, setRequestParser }) => {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw new GraphQLError(`The request's parameters are not valid JSON: ${error.message}`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      });
+    },
     onValidate:
       () =>
       ({ result, setResult }) => {

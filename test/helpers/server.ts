@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
 import { type App, createApp } from '../../src/app.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
 import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import type { QueryLimits } from '../../src/transport/limits.ts';
 import type { Resolver } from '../../src/webhooks/urlPolicy.ts';
@@ -66,6 +66,8 @@ export interface TestServerOptions {
   maxOperationsPerConnection?: number;
   /** Per-minute budgets; off unless given. */
   rateLimits?: { reports: number; reads: number; manage: number };
+  /** Where the server logs (silent unless TEST_LOG_LEVEL=debug). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -84,7 +86,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // Not started in tests; they run it with runOnce().
     retention: { days: options.retentionDays ?? 30, intervalMs: 3_600_000 },
   };
-  const logger = createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
+  const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
   const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger, {
     resolver: options.resolver,
     webhookPollMs: options.webhookPollMs ?? 100,
