@@ -44,6 +44,7 @@ let a: ServerProcess;
 let b: ServerProcess;
 let key: string;
 let adminKey: string;
+let limitedKeys: string[];
 
 async function admin(statement: string) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -68,8 +69,22 @@ beforeAll(async () => {
   key = (await runtime.services.apiKeys.create({ groupId: group.id, name: 'dashboard', scopes: SCOPES })).key;
   adminKey = (await runtime.services.apiKeys.create({ groupId: group.id, name: 'admin', scopes: SCOPES }))
     .key;
+  limitedKeys = [];
+  for (const name of ['limited', 'neighbour']) {
+    limitedKeys.push(
+      (await runtime.services.apiKeys.create({ groupId: group.id, name, scopes: SCOPES })).key,
+    );
+  }
   await runtime.close();
-  const env = { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, LOG_LEVEL: 'warn' };
+  // Budgets the other tests stay far below; the rate-limit test spends one key's.
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_READS_PER_MINUTE: '30',
+    RATE_LIMIT_REPORTS_PER_MINUTE: '1000',
+    RATE_LIMIT_MANAGE_PER_MINUTE: '100',
+  };
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
 }, 180_000);
 
@@ -103,6 +118,34 @@ describe.skipIf(missing !== undefined)('two instances through Redis', { timeout:
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ status: 'ready', database: 'ok', redis: 'ok' });
     }
+  });
+
+  it('share one rate-limit budget per key: 30 reads a minute over both, then 429 on either', async () => {
+    const [limited, neighbour] = limitedKeys as [string, string];
+    const read = (server: ServerProcess, apiKey: string) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+        body: JSON.stringify({ query: '{ viewer { name } }' }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await read(i % 2 === 0 ? a : b, limited)).status);
+    expect(statuses).toEqual(Array(30).fill(200));
+    for (const server of [a, b]) {
+      const refused = await read(server, limited);
+      expect(refused.status).toBe(429);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      const body = await refused.json();
+      expect(body.errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfter });
+    }
+    // A subscription is a read too, on either instance and any transport.
+    const stream = subscribe('graphql-sse', `${b.url}/graphql`, limited, UPDATES);
+    expect((await stream.ended).description).toContain('RATE_LIMITED');
+    // Another key of the same group is not affected.
+    expect((await read(a, neighbour)).status).toBe(200);
+    expect((await read(b, neighbour)).status).toBe(200);
   });
 
   it('deliver what either instance stores to subscribers on both, in order', async () => {

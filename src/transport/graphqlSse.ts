@@ -7,10 +7,13 @@
 // invalid document with a bare "Unable to detect operation AST": it only recognises a
 // result that has a `data` key. Here every refusal is a GraphQL error with a code.
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { GraphQLError, getOperationAST } from 'graphql';
+import type { Response as SseResponse } from 'graphql-sse';
 import { createHandler } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import type { ApiKeyService } from '../auth/apiKeys.ts';
+import type { Logger } from '../observability/logger.ts';
 import { apiKeyFromHeaders } from '../schema/context.ts';
 import { toClientError } from '../schema/errors.ts';
 
@@ -18,7 +21,8 @@ export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
 type Handler = (request: Request) => Promise<Response>;
 
-export function useGraphQLSSE(apiKeys: ApiKeyService): Plugin {
+export function useGraphQLSSE(apiKeys: ApiKeyService, logger: Logger): Plugin {
+  const refusal = (error: unknown) => asResponse(error, logger);
   const serverContexts = new WeakMap<Request, Record<string, unknown>>();
   let handler: Handler | undefined;
   let withErrorCodes: (response: Response) => Promise<Response> = async (response) => response;
@@ -32,11 +36,7 @@ export function useGraphQLSSE(apiKeys: ApiKeyService): Plugin {
             try {
               await apiKeys.authenticate(apiKeyFromHeaders(req.raw.headers));
             } catch (error) {
-              const { message, extensions } = toClientError(error, () => {});
-              return [
-                JSON.stringify({ errors: [{ message, extensions: { code: extensions.code } }] }),
-                { status: 401, statusText: 'Unauthorized', headers: JSON_HEADERS },
-              ];
+              return refusal(error);
             }
             // graphql-sse's default token, which single-connection mode needs.
             return (
@@ -70,16 +70,21 @@ export function useGraphQLSSE(apiKeys: ApiKeyService): Plugin {
                 'OPERATION_RESOLUTION_FAILURE',
               );
             }
-            const args = {
-              schema: enveloped.schema,
-              document,
-              contextValue: await enveloped.contextFactory(),
-              variableValues: params.variables,
-              operationName: params.operationName,
-            };
-            return operation.operation === 'subscription'
-              ? enveloped.subscribe(args)
-              : enveloped.execute(args);
+            try {
+              const args = {
+                schema: enveloped.schema,
+                document,
+                contextValue: await enveloped.contextFactory(),
+                variableValues: params.variables,
+                operationName: params.operationName,
+              };
+              // Refusals before execution (a spent rate limit) come out here, as on /graphql.
+              return await (operation.operation === 'subscription'
+                ? enveloped.subscribe(args)
+                : enveloped.execute(args));
+            } catch (error) {
+              return refusal(error);
+            }
           },
           // `extensions.http` tells Yoga which status to answer with; on a stream it is noise.
           onNext: (_ctx, _req, result) => {
@@ -104,7 +109,25 @@ export function useGraphQLSSE(apiKeys: ApiKeyService): Plugin {
   };
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+/** A request refused before its stream opens: the status and headers /graphql would answer with. */
+function asResponse(error: unknown, logger: Logger): SseResponse {
+  const client = toClientError(error, (unexpected) =>
+    logger.error({ err: unexpected }, 'unexpected error in a graphql-sse request'),
+  );
+  const { http, ...extensions } = client.extensions as {
+    code?: string;
+    http?: { status?: number; headers?: Record<string, string> };
+  };
+  const status = http?.status ?? (extensions.code === 'INTERNAL_SERVER_ERROR' ? 500 : 400);
+  return [
+    JSON.stringify({ errors: [{ message: client.message, extensions }] }),
+    {
+      status,
+      statusText: STATUS_CODES[status] ?? '',
+      headers: { 'content-type': 'application/json; charset=utf-8', ...http?.headers },
+    },
+  ];
+}
 
 /** A request-level refusal as the result graphql-sse streams (or answers, without an event stream). */
 function refused(error: unknown, code: string) {

@@ -73,7 +73,7 @@ export function createGraphQLServer(
       useClientErrorCodes(),
       useRateLimits(services.rateLimits),
       useSharedSubscriptionExecution(),
-      useGraphQLSSE(services.apiKeys),
+      useGraphQLSSE(services.apiKeys, logger),
     ],
   });
 }
