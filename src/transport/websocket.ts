@@ -30,6 +30,20 @@ export function attachWebSocket(
 ) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_PAYLOAD_BYTES });
   const principals = new WeakMap<object, Principal>();
+  // A client's protocol violation (a frame over maxPayload, an invalid frame) makes ws
+  // close the socket with the right code (1009, 1002) and then emit 'error', which
+  // graphql-ws prints to stderr as an internal error. It is the client's: log it at debug.
+  wss.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = (event: string | symbol, ...args: unknown[]) => {
+      const code = (args[0] as { code?: unknown } | undefined)?.code;
+      if (event === 'error' && typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        logger.debug({ code }, 'websocket client sent an invalid frame');
+        return true;
+      }
+      return emit(event, ...args);
+    };
+  });
   useServer(
     {
       isProd: true,
