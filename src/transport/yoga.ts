@@ -11,6 +11,7 @@ import { apiKeyFromHeaders, type Context, createContext } from '../schema/contex
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
+import { cachedGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitPlugins } from './limits.ts';
 import { useRateLimits } from './rateLimit.ts';
@@ -33,11 +34,8 @@ export function createGraphQLServer(
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: yogaLogger(logger.child({ component: 'yoga' })),
-    graphiql: {
-      title: 'GoFindMe',
-      headers: JSON.stringify({ 'X-API-Key': 'paste your gfm_ key here' }, null, 2),
-      shouldPersistHeaders: true,
-    },
+    graphiql: graphiqlOptions(),
+    renderGraphiQL: cachedGraphiQLRenderer(),
     // One context factory for every transport. WebSocket connections authenticate at
     // connection_init and pass the principal in; HTTP and SSE requests carry the key.
     context: async (initial) => {

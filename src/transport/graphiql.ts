@@ -1,0 +1,123 @@
+// GraphiQL at /graphql in a browser: served from the package (no CDN, so it works
+// offline), opening with example tabs that walk through the API.
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { GraphiQLOptions } from 'graphql-yoga';
+
+const KEY_HINT = 'paste your gfm_ key here';
+
+const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+
+const REPORT = `# Welcome to GoFindMe!
+# 1. Put your key in Headers below: {"X-API-Key": "gfm_…"}
+# 2. Press ▶ to store this location (see Variables).
+# Change latitude/longitude and recordedAt to move it.
+mutation Report($input: LocationInput!) {
+  reportLocation(input: $input) {
+    id
+    cursor
+    deviceId
+    latitude
+    longitude
+    recordedAt
+    receivedAt
+  }
+}
+`;
+
+const HISTORY = `# Your group's devices with their last location,
+# and the 20 latest fixes of one device (newest last).
+# Page with first/after or last/before.
+query History($deviceId: String) {
+  devices(first: 20) {
+    edges {
+      node {
+        deviceId
+        lastLocation { latitude longitude recordedAt }
+      }
+    }
+  }
+  locations(deviceId: $deviceId, last: 20) {
+    edges {
+      node { deviceId latitude longitude speed heading battery recordedAt cursor }
+    }
+    pageInfo { hasPreviousPage startCursor }
+  }
+}
+`;
+
+const SUBSCRIBE = `# Live locations of your group (over SSE), as soon
+# as they are stored. Keep it running, report from
+# the Report tab: each location appears on the right.
+# After a disconnect, pass the last cursor as $after:
+# you get what you missed, then live again.
+subscription Live($after: String, $deviceId: String) {
+  locationUpdates(after: $after, deviceId: $deviceId) {
+    cursor
+    deviceId
+    latitude
+    longitude
+    recordedAt
+  }
+}
+`;
+
+const WEBHOOK = `# New locations POSTed to your endpoint, signed
+# (Standard Webhooks). The secret is shown only in
+# this answer: keep it to verify signatures.
+mutation CreateWebhook($input: CreateWebhookInput!) {
+  createWebhook(input: $input) {
+    secret
+    webhook { id url deviceIds active }
+  }
+}
+`;
+
+export function graphiqlOptions(): GraphiQLOptions {
+  const headers = JSON.stringify({ 'X-API-Key': KEY_HINT }, null, 2);
+  const variables = (value: unknown) => JSON.stringify(value, null, 2);
+  return {
+    title: 'GoFindMe',
+    headers,
+    shouldPersistHeaders: true,
+    defaultEditorToolsVisibility: 'headers',
+    subscriptionsProtocol: 'SSE',
+    defaultTabs: [
+      {
+        query: REPORT,
+        headers,
+        variables: variables({
+          input: {
+            deviceId: 'phone-1',
+            latitude: 52.52,
+            longitude: 13.405,
+            accuracy: 8,
+            battery: 0.8,
+            recordedAt: minutesAgo(0),
+          },
+        }),
+      },
+      { query: HISTORY, headers, variables: variables({ deviceId: 'phone-1' }) },
+      { query: SUBSCRIBE, headers, variables: variables({}) },
+      {
+        query: WEBHOOK,
+        headers,
+        variables: variables({ input: { url: 'https://example.com/gofindme', deviceIds: ['phone-1'] } }),
+      },
+    ],
+  };
+}
+
+/** GraphiQL's page inlines its editor (about 9 MB): render it once per set of options. */
+export function cachedGraphiQLRenderer(): (options: GraphiQLOptions) => string {
+  const pages = new Map<string, string>();
+  return (options) => {
+    const id = JSON.stringify(options);
+    let page = pages.get(id);
+    if (page === undefined) {
+      page = renderGraphiQL(options);
+      pages.clear();
+      pages.set(id, page);
+    }
+    return page;
+  };
+}
