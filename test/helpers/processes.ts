@@ -57,7 +57,12 @@ function collectOutput(child: ChildProcess): () => string {
   return () => output;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `npm start`; with `port`, on that port (to restart a server where its clients expect it). */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<ServerProcess> {
+  if (options.port !== undefined) return startServerOn(options.port, env);
   // Ports below Linux's ephemeral range (32768+), so that no outgoing connection holds
   // the one picked; another test process may still, so a taken port is tried again.
   for (let attempt = 1; ; attempt++) {
