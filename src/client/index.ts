@@ -73,7 +73,7 @@ export function createGoFindMeClient(options: GoFindMeClientOptions): GoFindMeCl
     );
   }
   const endpoint = {
-    url: new URL(options.url).toString(),
+    url: graphqlUrl(options.url),
     apiKey: options.apiKey,
     fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
     timeoutMs: options.requestTimeoutMs ?? 30_000,
@@ -112,4 +112,14 @@ export function createGoFindMeClient(options: GoFindMeClientOptions): GoFindMeCl
       await queue.close();
     },
   };
+}
+
+function graphqlUrl(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : undefined;
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new TypeError(
+      `url must be an http(s) URL such as https://gofindme.example.com/graphql, got "${text}"`,
+    );
+  }
+  return url.toString();
 }
