@@ -43,6 +43,8 @@ type Documents = {
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": typeof types.LastLocationDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedHistoryDocument,
+    "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": typeof types.SimulatedTracksDocument,
+    "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.SimulatedDevicesDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
@@ -74,6 +76,8 @@ const documents: Documents = {
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": types.LastLocationDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedHistoryDocument,
+    "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": types.SimulatedTracksDocument,
+    "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": types.SimulatedDevicesDocument,
 };
 
 /**
@@ -206,6 +210,14 @@ export function graphql(source: "\n  query LastLocation($deviceId: String!) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

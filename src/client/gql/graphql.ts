@@ -4,6 +4,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ApiKeyScope =
+  | 'KEYS_MANAGE'
+  | 'LOCATIONS_READ'
+  | 'LOCATIONS_WRITE'
+  | 'WEBHOOKS_MANAGE';
+
 /** One position fix. Send `clientId` so that retries are safe. */
 export type LocationInput = {
   accuracy?: number | null | undefined;
@@ -34,6 +40,11 @@ export type ClientLocationUpdatesSubscriptionVariables = Exact<{
 
 
 export type ClientLocationUpdatesSubscription = { locationUpdates: { id: string, cursor: string, deviceId: string, latitude: number, longitude: number, accuracy: number | null, altitude: number | null, speed: number | null, heading: number | null, battery: number | null, recordedAt: string, receivedAt: string, clientId: string | null } };
+
+export type SimulatorViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SimulatorViewerQuery = { viewer: { name: string, scopes: Array<ApiKeyScope>, group: { name: string } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -83,3 +94,14 @@ export const ClientLocationUpdatesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ClientLocationUpdatesSubscription, ClientLocationUpdatesSubscriptionVariables>;
+export const SimulatorViewerDocument = new TypedDocumentString(`
+    query SimulatorViewer {
+  viewer {
+    name
+    scopes
+    group {
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SimulatorViewerQuery, SimulatorViewerQueryVariables>;
