@@ -3,17 +3,22 @@
 // Restarts of the server are in clientRestart.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import {
-  fixes,
-  inputs,
-  pause,
-  ReportDirectly,
-  recordedClient,
-  recordedWatch,
-  storedClientIds,
-} from './helpers/client.ts';
+import { graphql } from './gql/index.ts';
+import { fixes, pause, recordedClient, recordedWatch, storedClientIds } from './helpers/client.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { startTcpProxy, type TcpProxy } from './helpers/tcpProxy.ts';
+
+const ReportDirectly = graphql(`
+  mutation ClientReportDirectly($input: [LocationInput!]!) {
+    reportLocations(input: $input) {
+      cursor
+    }
+  }
+`);
+
+/** Fixes as `LocationInput`s, for reporting without the client. */
+const inputs = (deviceId: string, count: number, from = 0) =>
+  fixes(deviceId, count, from).map((fix) => ({ ...fix, recordedAt: new Date().toISOString() }));
 
 const AgeLocations = `UPDATE locations SET received_at = now() - interval '31 days' WHERE group_id = $1`;
 

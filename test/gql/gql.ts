@@ -21,8 +21,8 @@ type Documents = {
     "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": typeof types.ReportForAuthDocument,
     "\n      query Ping {\n        __typename\n      }\n    ": typeof types.PingDocument,
     "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n": typeof types.RotateKeyDocument,
-    "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": typeof types.ClientStoredHistoryDocument,
     "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ClientReportDirectlyDocument,
+    "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": typeof types.ClientStoredHistoryDocument,
     "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": typeof types.CreateWebhookDocument,
     "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": typeof types.UpdateWebhookDocument,
     "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": typeof types.DeleteWebhookDocument,
@@ -54,8 +54,8 @@ const documents: Documents = {
     "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": types.ReportForAuthDocument,
     "\n      query Ping {\n        __typename\n      }\n    ": types.PingDocument,
     "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n": types.RotateKeyDocument,
-    "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": types.ClientStoredHistoryDocument,
     "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ClientReportDirectlyDocument,
+    "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": types.ClientStoredHistoryDocument,
     "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": types.CreateWebhookDocument,
     "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": types.UpdateWebhookDocument,
     "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": types.DeleteWebhookDocument,
@@ -125,11 +125,11 @@ export function graphql(source: "\n  mutation RotateKey($id: ID!, $oldKeyExpires
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
+export function graphql(source: "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -28,21 +28,9 @@ const StoredHistory = graphql(`
   }
 `);
 
-export const ReportDirectly = graphql(`
-  mutation ClientReportDirectly($input: [LocationInput!]!) {
-    reportLocations(input: $input) {
-      cursor
-    }
-  }
-`);
-
 /** `count` fixes of one device, a little further north each. */
 export const fixes = (deviceId: string, count: number, from = 0): LocationFix[] =>
   Array.from({ length: count }, (_, i) => ({ deviceId, latitude: 52 + (from + i) / 1000, longitude: 13.4 }));
-
-/** The same fixes as `LocationInput`s, for reporting without the client. */
-export const inputs = (deviceId: string, count: number, from = 0) =>
-  fixes(deviceId, count, from).map((fix) => ({ ...fix, recordedAt: new Date().toISOString() }));
 
 /** A client with short delays whose requests, stored fixes, refusals and send errors are recorded. */
 export function recordedClient(url: string, apiKey: string, options: Partial<GoFindMeClientOptions> = {}) {
