@@ -58,7 +58,7 @@ describe('report()', () => {
       batchSize: 10,
     });
     try {
-      proxy.loseAnswers(2);
+      await proxy.loseAnswers(2);
       const queued = await Promise.all(fixes('ambiguous', 30).map((fix) => client.report(fix)));
       await client.flush();
       expect(proxy.lost).toBe(2);
@@ -76,7 +76,7 @@ describe('report()', () => {
   it('waits as long as a 503 Retry-After says', async () => {
     const { client, requests, sendErrors } = recordedClient(`${proxy.url}/graphql`, key);
     try {
-      proxy.answerUnavailable(1, 1);
+      await proxy.answerUnavailable(1, 1);
       await client.report({ deviceId: 'patient', latitude: 1, longitude: 2 });
       await client.flush();
       expect(sendErrors.map((error) => [error.code, error.status, error.retryAfterMs])).toEqual([

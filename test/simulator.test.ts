@@ -90,10 +90,11 @@ describe('npm run simulate', () => {
     const output = simulator.output();
     expect(output).toContain('Simulating 5 devices around 48.137,11.575');
     expect(output).toContain('Stopped.');
-    const last = /sent (\d+), stored (\d+), pending (\d+), errors (\d+)\n(?:.*\n)?Stopped\./.exec(output);
-    expect(last, output).not.toBeNull();
+    // The last progress line, printed once the pending fixes were sent.
+    const last = [...output.matchAll(/sent (\d+), stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
+    expect(last, output).toBeDefined();
     const [sent, stored, pending, errors] = last!.slice(1).map(Number);
-    expect({ stored, pending, errors }).toEqual({ stored: sent, pending: 0, errors: 0 });
+    expect({ stored, pending, errors }, output).toEqual({ stored: sent, pending: 0, errors: 0 });
 
     const all = await tracks(key);
     expect(all.map((track) => track.deviceId)).toEqual(['car-1', 'car-2', 'car-3', 'car-4', 'car-5']);

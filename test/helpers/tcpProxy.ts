@@ -10,12 +10,12 @@ export interface TcpProxy {
   lost: number;
   /**
    * The next `count` connections forward their request, then are reset as the server's
-   * answer starts. Like `answerUnavailable`, it first closes open connections, so that
-   * the next request (not a kept-alive connection) meets the failure.
+   * answer starts. Like `answerUnavailable`, it first closes the open connections (and
+   * gives their clients a moment to notice), so that the next request opens a new one.
    */
-  loseAnswers(count: number): void;
+  loseAnswers(count: number): Promise<void>;
   /** The next `count` connections are answered `503 Service Unavailable` with `Retry-After: <seconds>`, as a busy load balancer does. */
-  answerUnavailable(count: number, retryAfterSeconds: number): void;
+  answerUnavailable(count: number, retryAfterSeconds: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -23,8 +23,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let answersToLose = 0;
   let unavailable = { count: 0, retryAfterSeconds: 0 };
-  const closeAll = () => {
+  const closeAll = async () => {
     for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
   };
   const server = net.createServer((client) => {
     sockets.add(client);
@@ -65,16 +66,16 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     mode: 'pass',
     lost: 0,
-    loseAnswers(count) {
-      closeAll();
+    async loseAnswers(count) {
       answersToLose = count;
+      await closeAll();
     },
-    answerUnavailable(count, retryAfterSeconds) {
-      closeAll();
+    async answerUnavailable(count, retryAfterSeconds) {
       unavailable = { count, retryAfterSeconds };
+      await closeAll();
     },
     async close() {
-      closeAll();
+      await closeAll();
       await new Promise((resolve) => server.close(resolve));
     },
   };
