@@ -21,6 +21,8 @@ type Documents = {
     "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": typeof types.ReportForAuthDocument,
     "\n      query Ping {\n        __typename\n      }\n    ": typeof types.PingDocument,
     "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n": typeof types.RotateKeyDocument,
+    "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ClientReportDirectlyDocument,
+    "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": typeof types.ClientStoredHistoryDocument,
     "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": typeof types.CreateWebhookDocument,
     "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": typeof types.UpdateWebhookDocument,
     "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": typeof types.DeleteWebhookDocument,
@@ -41,6 +43,8 @@ type Documents = {
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": typeof types.LastLocationDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedHistoryDocument,
+    "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": typeof types.SimulatedTracksDocument,
+    "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.SimulatedDevicesDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
@@ -50,6 +54,8 @@ const documents: Documents = {
     "\n  mutation ReportForAuth($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n    }\n  }\n": types.ReportForAuthDocument,
     "\n      query Ping {\n        __typename\n      }\n    ": types.PingDocument,
     "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n": types.RotateKeyDocument,
+    "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ClientReportDirectlyDocument,
+    "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": types.ClientStoredHistoryDocument,
     "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": types.CreateWebhookDocument,
     "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": types.UpdateWebhookDocument,
     "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": types.DeleteWebhookDocument,
@@ -70,6 +76,8 @@ const documents: Documents = {
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": types.LastLocationDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedHistoryDocument,
+    "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": types.SimulatedTracksDocument,
+    "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": types.SimulatedDevicesDocument,
 };
 
 /**
@@ -114,6 +122,14 @@ export function graphql(source: "\n      query Ping {\n        __typename\n     
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -194,6 +210,14 @@ export function graphql(source: "\n  query LastLocation($deviceId: String!) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -57,7 +57,12 @@ function collectOutput(child: ChildProcess): () => string {
   return () => output;
 }
 
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `npm start`; with `port`, on that port (to restart a server where its clients expect it). */
+export async function startServerProcess(
+  env: Record<string, string>,
+  options: { port?: number } = {},
+): Promise<ServerProcess> {
+  if (options.port !== undefined) return startServerOn(options.port, env);
   // Ports below Linux's ephemeral range (32768+), so that no outgoing connection holds
   // the one picked; another test process may still, so a taken port is tried again.
   for (let attempt = 1; ; attempt++) {
@@ -136,4 +141,30 @@ export async function exitOf(
   const output = collectOutput(child);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   return { code, output: output() };
+}
+
+export interface SimulatorProcess {
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Runs `npm run simulate -- <args>` (src/simulator/main.ts). */
+export function startSimulatorProcess(args: string[]): SimulatorProcess {
+  const child = spawn(NODE, [...TS, 'src/simulator/main.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    output,
+    exited,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

@@ -1,0 +1,107 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ApiKeyScope =
+  | 'KEYS_MANAGE'
+  | 'LOCATIONS_READ'
+  | 'LOCATIONS_WRITE'
+  | 'WEBHOOKS_MANAGE';
+
+/** One position fix. Send `clientId` so that retries are safe. */
+export type LocationInput = {
+  accuracy?: number | null | undefined;
+  altitude?: number | null | undefined;
+  battery?: number | null | undefined;
+  /** Idempotency key, unique per device (up to 128 characters). A retry with the same key returns the stored location and stores nothing new. */
+  clientId?: string | null | undefined;
+  /** Your identifier for the device: 1 to 128 printable characters. */
+  deviceId: string;
+  heading?: number | null | undefined;
+  latitude: number;
+  longitude: number;
+  recordedAt: string;
+  speed?: number | null | undefined;
+};
+
+export type ClientReportLocationsMutationVariables = Exact<{
+  input: Array<LocationInput> | LocationInput;
+}>;
+
+
+export type ClientReportLocationsMutation = { reportLocations: Array<{ id: string, cursor: string, deviceId: string, clientId: string | null }> };
+
+export type ClientLocationUpdatesSubscriptionVariables = Exact<{
+  deviceId?: string | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ClientLocationUpdatesSubscription = { locationUpdates: { id: string, cursor: string, deviceId: string, latitude: number, longitude: number, accuracy: number | null, altitude: number | null, speed: number | null, heading: number | null, battery: number | null, recordedAt: string, receivedAt: string, clientId: string | null } };
+
+export type SimulatorViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SimulatorViewerQuery = { viewer: { name: string, scopes: Array<ApiKeyScope>, group: { name: string } } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+
+export const ClientReportLocationsDocument = new TypedDocumentString(`
+    mutation ClientReportLocations($input: [LocationInput!]!) {
+  reportLocations(input: $input) {
+    id
+    cursor
+    deviceId
+    clientId
+  }
+}
+    `) as unknown as TypedDocumentString<ClientReportLocationsMutation, ClientReportLocationsMutationVariables>;
+export const ClientLocationUpdatesDocument = new TypedDocumentString(`
+    subscription ClientLocationUpdates($deviceId: String, $after: String) {
+  locationUpdates(deviceId: $deviceId, after: $after) {
+    id
+    cursor
+    deviceId
+    latitude
+    longitude
+    accuracy
+    altitude
+    speed
+    heading
+    battery
+    recordedAt
+    receivedAt
+    clientId
+  }
+}
+    `) as unknown as TypedDocumentString<ClientLocationUpdatesSubscription, ClientLocationUpdatesSubscriptionVariables>;
+export const SimulatorViewerDocument = new TypedDocumentString(`
+    query SimulatorViewer {
+  viewer {
+    name
+    scopes
+    group {
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SimulatorViewerQuery, SimulatorViewerQueryVariables>;

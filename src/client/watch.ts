@@ -1,0 +1,220 @@
+// watch(): `locationUpdates` over graphql-sse or graphql-ws, kept alive across
+// disconnects. It remembers the cursor of the last location it handed over and, whenever
+// a stream ends, subscribes again with `after` (backing off), so the server replays what
+// was missed: no gap, no duplicate. The protocol clients' own retries are off: they would
+// resubscribe with the old `after`.
+import { createClient as createSseClient, NetworkError } from 'graphql-sse';
+import { createClient as createWsClient } from 'graphql-ws';
+import { LocationUpdates } from './documents.ts';
+import { fromHttpResponse, fromServerErrors, GoFindMeError, networkError } from './errors.ts';
+import type {
+  ClientLocationUpdatesSubscription,
+  ClientLocationUpdatesSubscriptionVariables,
+} from './gql/graphql.ts';
+import { type RetryOptions, retryDelay } from './retry.ts';
+
+export type LiveLocation = ClientLocationUpdatesSubscription['locationUpdates'];
+
+/** connecting → connected → (reconnecting → connecting → connected)* → closed */
+export type WatchStatus = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface WatchOptions {
+  /** Only this device's locations. */
+  deviceId?: string;
+  /** Start after this `Location.cursor` (replaying what came since) instead of live. */
+  after?: string;
+  onLocation: (location: LiveLocation) => void;
+  /** Errors a retry cannot fix (the watch is then closed), and CURSOR_EXPIRED (it continues live). */
+  onError?: (error: GoFindMeError) => void;
+  /** With `reconnecting`, the error that ended the stream. */
+  onStatus?: (status: WatchStatus, error?: GoFindMeError) => void;
+}
+
+export interface StreamEndpoint {
+  /** The GraphQL endpoint over HTTP (…/graphql). */
+  url: string;
+  apiKey: string;
+  transport: 'sse' | 'ws';
+  fetch: typeof fetch;
+  webSocketImpl: unknown;
+  retry: RetryOptions;
+}
+
+interface StreamResult {
+  data?: ClientLocationUpdatesSubscription | null;
+  errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+}
+
+interface StreamHandlers {
+  connected(): void;
+  result(result: StreamResult): void;
+  /** Called at most once. */
+  ended(error: GoFindMeError): void;
+}
+
+/** Opens one stream; returns what closes it. */
+type OpenStream = (
+  variables: ClientLocationUpdatesSubscriptionVariables,
+  handlers: StreamHandlers,
+) => () => void;
+
+/** Starts watching; returns what stops it. */
+export function watchLocations(endpoint: StreamEndpoint, options: WatchOptions): () => void {
+  const open = endpoint.transport === 'ws' ? webSocketStream(endpoint) : sseStream(endpoint);
+  let after = options.after;
+  let attempt = 0;
+  let closeStream: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    closeStream?.();
+    options.onStatus?.('closed');
+  };
+
+  const connect = () => {
+    let ended = false;
+    options.onStatus?.('connecting');
+    const end = (error: GoFindMeError) => {
+      if (ended || stopped) return;
+      ended = true;
+      closeStream?.();
+      if (error.code === 'CURSOR_EXPIRED') {
+        // What came after `after` is partly deleted: say so, and go on live from now.
+        options.onError?.(error);
+        after = undefined;
+        return connect();
+      }
+      if (!error.retryable) {
+        options.onError?.(error);
+        return stop();
+      }
+      options.onStatus?.('reconnecting', error);
+      timer = setTimeout(connect, retryDelay(attempt++, endpoint.retry, error.retryAfterMs));
+    };
+    const close = open(
+      { deviceId: options.deviceId, after },
+      {
+        connected: () => {
+          if (!ended) options.onStatus?.('connected');
+        },
+        result: (result) => {
+          if (ended) return;
+          if (result.errors?.length) return end(fromServerErrors(result.errors));
+          const location = result.data?.locationUpdates;
+          if (!location) return;
+          after = location.cursor;
+          attempt = 0;
+          options.onLocation(location);
+        },
+        ended: end,
+      },
+    );
+    closeStream = () => {
+      ended = true;
+      close();
+    };
+  };
+
+  connect();
+  return stop;
+}
+
+/** graphql-sse in "distinct connections" mode on <url>/stream, one request per stream. */
+function sseStream(endpoint: StreamEndpoint): OpenStream {
+  const url = endpoint.url.replace(/\/?$/, '/stream');
+  const target = `stream ${url}`;
+  return (variables, handlers) => {
+    const client = createSseClient({
+      url,
+      headers: { 'x-api-key': endpoint.apiKey },
+      fetchFn: endpoint.fetch,
+      retryAttempts: 0,
+    });
+    const unsubscribe = client.subscribe<ClientLocationUpdatesSubscription>(
+      { query: LocationUpdates.toString(), variables },
+      {
+        next: (result) => handlers.result(result),
+        error: (error) => {
+          const response =
+            error instanceof NetworkError ? (error.response as Response | undefined) : undefined;
+          if (response) void fromHttpResponse(response, target).then(handlers.ended);
+          else handlers.ended(networkError(target, error));
+        },
+        complete: () => handlers.ended(new GoFindMeError('NETWORK_ERROR', `${target} ended`)),
+      },
+      { connected: () => handlers.connected() },
+    );
+    return () => {
+      unsubscribe();
+      client.dispose();
+    };
+  };
+}
+
+/** graphql-ws on ws(s)://…/graphql, one connection per stream. */
+function webSocketStream(endpoint: StreamEndpoint): OpenStream {
+  const url = endpoint.url.replace(/^http/, 'ws');
+  const target = `WebSocket ${url}`;
+  return (variables, handlers) => {
+    let ended = false;
+    const end = (error: GoFindMeError) => {
+      if (ended) return;
+      ended = true;
+      handlers.ended(error);
+    };
+    const client = createWsClient({
+      url,
+      webSocketImpl: endpoint.webSocketImpl,
+      connectionParams: { apiKey: endpoint.apiKey },
+      retryAttempts: 0,
+      on: {
+        connected: () => handlers.connected(),
+        // Also ends the stream where graphql-ws would silently reconnect (a close with 1000).
+        closed: (event) => end(closeError(target, event as CloseEventLike)),
+      },
+    });
+    const unsubscribe = client.subscribe<ClientLocationUpdatesSubscription>(
+      { query: LocationUpdates.toString(), variables },
+      {
+        next: (result) => handlers.result(result),
+        error: (error) => {
+          if (Array.isArray(error)) end(fromServerErrors(error));
+          else if (isCloseEvent(error)) end(closeError(target, error));
+          else end(networkError(target, error));
+        },
+        complete: () => end(new GoFindMeError('NETWORK_ERROR', `${target}: the stream ended`)),
+      },
+    );
+    return () => {
+      ended = true;
+      unsubscribe();
+      // dispose() waits for a connection attempt that may have failed: that failure is reported already.
+      Promise.resolve(client.dispose()).catch(() => {});
+    };
+  };
+}
+
+interface CloseEventLike {
+  code: number;
+  reason: string;
+}
+
+const isCloseEvent = (value: unknown): value is CloseEventLike =>
+  typeof value === 'object' && value !== null && typeof (value as CloseEventLike).code === 'number';
+
+/**
+ * 4403 is graphql-ws's answer to a refused key; the other 44xx codes say the request was
+ * wrong and would be again (except 4408 and 4499, timeouts); anything else is a lost connection.
+ */
+function closeError(target: string, event: CloseEventLike): GoFindMeError {
+  const what = `${target} closed with ${event.code}${event.reason ? ` ${event.reason}` : ''}`;
+  if (event.code === 4403) return new GoFindMeError('UNAUTHENTICATED', `${what}: the key was refused`);
+  if (event.code >= 4400 && event.code < 4500 && event.code !== 4408 && event.code !== 4499) {
+    return new GoFindMeError('BAD_REQUEST', what);
+  }
+  return new GoFindMeError('NETWORK_ERROR', what);
+}

@@ -1,0 +1,207 @@
+// npm run simulate: devices moving around a center, each reporting a fix every interval
+// through the client (batches, clientIds, the offline queue). Prints progress; Ctrl-C or
+// SIGTERM sends what is pending (for a few seconds at most) and exits 0.
+import { parseArgs } from 'node:util';
+import { fileStorage } from '../client/fileStorage.ts';
+import { graphql } from '../client/gql/index.ts';
+import { createGoFindMeClient, type GoFindMeClient, GoFindMeError } from '../client/index.ts';
+import { parseDuration } from '../config.ts';
+import { advance, type Center, createDevice } from './movement.ts';
+
+const Viewer = graphql(`
+  query SimulatorViewer {
+    viewer {
+      name
+      scopes
+      group {
+        name
+      }
+    }
+  }
+`);
+
+const USAGE = `Usage: npm run simulate -- --key <key> [options]
+  --key <key>          an API key with the locations:write scope (required)
+  --url <url>          the GraphQL endpoint (default http://localhost:4000/graphql)
+  --devices <n>        how many devices (default 20)
+  --interval <time>    how often each device reports: 500ms, 1s, 1m… (default 1s)
+  --center <lat,lon>   where the devices start (default 52.52,13.405)
+  --prefix <text>      device ids are <prefix>-1, <prefix>-2, … (default sim)
+  --queue-file <path>  keep fixes not sent yet in this file, for the next run (default: memory)
+  --progress <time>    how often to print progress (default 5s)`;
+
+/** How long a stop waits for pending fixes to be sent. */
+const STOP_DEADLINE_MS = 5000;
+
+interface Settings {
+  key: string;
+  url: string;
+  devices: number;
+  intervalMs: number;
+  center: Center;
+  prefix: string;
+  queueFile: string | undefined;
+  progressMs: number;
+}
+
+class UsageError extends Error {}
+
+function parseSettings(args: string[]): Settings {
+  const { values } = parseArgs({
+    args,
+    options: {
+      key: { type: 'string' },
+      url: { type: 'string', default: 'http://localhost:4000/graphql' },
+      devices: { type: 'string', default: '20' },
+      interval: { type: 'string', default: '1s' },
+      center: { type: 'string', default: '52.52,13.405' },
+      prefix: { type: 'string', default: 'sim' },
+      'queue-file': { type: 'string' },
+      progress: { type: 'string', default: '5s' },
+    },
+  });
+  if (!values.key) throw new UsageError('--key is required');
+  const devices = Number(values.devices);
+  if (!Number.isInteger(devices) || devices < 1 || devices > 10_000) {
+    throw new UsageError(`--devices must be a whole number from 1 to 10000, got "${values.devices}"`);
+  }
+  const [latitude, longitude] = values.center.split(',').map(Number);
+  if (!(Math.abs(latitude ?? Number.NaN) <= 90 && Math.abs(longitude ?? Number.NaN) <= 180)) {
+    throw new UsageError(`--center must be <latitude>,<longitude> in degrees, got "${values.center}"`);
+  }
+  return {
+    key: values.key,
+    url: values.url,
+    devices,
+    intervalMs: duration('--interval', values.interval, 100),
+    center: { latitude: latitude!, longitude: longitude! },
+    prefix: values.prefix,
+    queueFile: values['queue-file'],
+    progressMs: duration('--progress', values.progress, 100),
+  };
+}
+
+function duration(option: string, text: string, minimumMs: number): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < minimumMs) {
+    throw new UsageError(
+      `${option} must be a duration of at least ${minimumMs}ms (500ms, 1s, 1m…), got "${text}"`,
+    );
+  }
+  return ms;
+}
+
+function exit(code: number, message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** Checks the URL and the key before any device moves, with a message saying what is wrong. */
+async function checkKey(client: GoFindMeClient, url: string): Promise<string> {
+  try {
+    const { viewer } = await client.request(Viewer);
+    if (!viewer.scopes.includes('LOCATIONS_WRITE')) {
+      exit(1, `The key "${viewer.name}" lacks the locations:write scope.`);
+    }
+    return `"${viewer.name}" of group ${viewer.group.name}`;
+  } catch (error) {
+    if (!(error instanceof GoFindMeError)) throw error;
+    if (error.code === 'NETWORK_ERROR') exit(1, `Cannot reach the server at ${url}: ${error.message}`);
+    if (error.code === 'UNAUTHENTICATED')
+      exit(1, `The server refused the key (UNAUTHENTICATED): ${error.message}`);
+    exit(1, `${url} does not answer like a GoFindMe server: ${error.code}: ${error.message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = parseSettings(process.argv.slice(2));
+  } catch (error) {
+    exit(2, `${(error as Error).message}\n\n${USAGE}`);
+  }
+  const counts = { sent: 0, stored: 0, errors: 0 };
+  let lastError: string | undefined;
+  let client: GoFindMeClient;
+  try {
+    client = createGoFindMeClient({
+      url: settings.url,
+      apiKey: settings.key,
+      storage: settings.queueFile ? fileStorage(settings.queueFile) : undefined,
+      onStored: (locations) => {
+        counts.stored += locations.length;
+      },
+      onRejected: (fixes, error) => {
+        counts.errors += fixes.length;
+        lastError = `${fixes.length} fixes refused: ${error.message}`;
+      },
+      onSendError: (error) => {
+        if (!error.retryable)
+          exit(1, `Stopped: the server refuses the reports (${error.code}): ${error.message}`);
+        counts.errors++;
+        lastError = `${error.code}: ${error.message}`;
+      },
+    });
+  } catch (error) {
+    exit(2, `${(error as Error).message}\n\n${USAGE}`);
+  }
+
+  const reporter = await checkKey(client, settings.url);
+  const started = Date.now();
+  const progress = () => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const line = `[${seconds}s] sent ${counts.sent}, stored ${counts.stored}, pending ${client.pending}, errors ${counts.errors}`;
+    process.stdout.write(`${lastError ? `${line} (last error: ${lastError})` : line}\n`);
+    lastError = undefined;
+  };
+
+  const width = String(settings.devices).length;
+  const devices = Array.from({ length: settings.devices }, (_, i) =>
+    createDevice(`${settings.prefix}-${String(i + 1).padStart(width, '0')}`, settings.center),
+  );
+  const tick = () => {
+    for (const device of devices) {
+      counts.sent++;
+      client
+        .report(advance(device, settings.center, settings.intervalMs / 1000))
+        .catch((error: Error) => exit(1, `Cannot queue a fix: ${error.message}`));
+    }
+  };
+  process.stdout.write(
+    `Simulating ${devices.length} devices around ${settings.center.latitude},${settings.center.longitude}, ` +
+      `each reporting every ${settings.intervalMs / 1000}s to ${settings.url} as ${reporter}. Ctrl-C stops.\n`,
+  );
+  tick();
+  const ticker = setInterval(tick, settings.intervalMs);
+  const progressTimer = setInterval(progress, settings.progressMs);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(ticker);
+    clearInterval(progressTimer);
+    if (client.pending > 0) {
+      process.stdout.write(
+        `Stopping: sending ${client.pending} pending fixes (for ${STOP_DEADLINE_MS / 1000}s at most)…\n`,
+      );
+    }
+    await Promise.race([
+      client.flush().catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS)),
+    ]);
+    const unsent = client.pending;
+    await client.close();
+    progress();
+    if (unsent > 0) {
+      const kept = settings.queueFile ? `; they are kept in ${settings.queueFile} for the next run` : '';
+      process.stdout.write(`${unsent} fixes were not sent${kept}.\n`);
+    }
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: Error) => exit(1, `The simulator failed: ${error.stack ?? error.message}`));
