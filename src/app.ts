@@ -10,6 +10,7 @@ import type { Services } from './services.ts';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './transport/limits.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
+import { WebAssets } from './web/assets.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -51,9 +52,12 @@ export function createApp({
 }: AppDeps): App {
   const yoga = createGraphQLServer(services, logger, { corsOrigins, queryLimits });
 
+  const web = new WebAssets();
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (web.serves(path)) return web.handle(req, res, path);
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
       const { contentType, body } = await services.metrics.render();

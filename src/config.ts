@@ -112,7 +112,7 @@ const envSchema = z.object({
   GRAPHQL_MAX_ALIASES: integer(20, 0, 100_000),
   GRAPHQL_MAX_TOKENS: integer(2000, 50, 1_000_000),
   GRAPHQL_MAX_DIRECTIVES: integer(20, 0, 100_000),
-  GRAPHQL_MAX_COST: integer(10_000, 10, 100_000_000),
+  GRAPHQL_MAX_COST: integer(100_000, 10, 100_000_000),
   CORS_ORIGINS: z
     .string()
     .default('*')

@@ -28,7 +28,7 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxAliases: 20,
   maxTokens: 2000,
   maxDirectives: 20,
-  maxCost: 10_000,
+  maxCost: 100_000,
   blockSuggestions: false,
 };
 
