@@ -65,7 +65,7 @@ describe.skipIf(chromiumMissing !== undefined)('the live map', { timeout: 180_00
             latitude,
             longitude,
             speed: 12,
-            battery: 0.9,
+            battery: 90,
             recordedAt: new Date(Date.now() - 60_000 + ++step * 100).toISOString(),
           },
         },

@@ -162,7 +162,7 @@ function drawList() {
       detail.className = 'detail';
       const parts = [`seen ${ago(last.recordedAt)}`];
       if (last.speed != null) parts.push(`${(last.speed * 3.6).toFixed(0)} km/h`);
-      if (last.battery != null) parts.push(`battery ${Math.round(last.battery * 100)}%`);
+      if (last.battery != null) parts.push(`battery ${Math.round(last.battery)}%`);
       detail.textContent = parts.join(' · ');
       detail.dataset.lastSeen = last.recordedAt;
       item.append(name, detail);
