@@ -153,7 +153,8 @@ describe.each(['sse', 'ws'] as const)('watch() over %s', (transport) => {
       await expect.poll(() => watch.statuses.at(-1)).toBe('closed');
       await pause(500);
       expect(watch.errors.map((error) => error.code)).toEqual(['UNAUTHENTICATED']);
-      expect(transport === 'ws' ? sockets : requests.length).toBe(1);
+      // One request in all (reading the stream's position), refused: no stream, no retry.
+      expect(requests.length + sockets).toBe(1);
       expect(watch.received).toEqual([]);
     } finally {
       await client.close();
@@ -169,6 +170,34 @@ describe.each(['sse', 'ws'] as const)('watch() over %s', (transport) => {
       expect(watch.errors.map((error) => error.code)).toEqual(['FORBIDDEN']);
     } finally {
       await client.close();
+    }
+  });
+
+  it('starts from the stream’s position, so a disconnect before its first location loses nothing', async () => {
+    const key = await server.key();
+    await key.request(ReportDirectly, { input: inputs('early', 2) }); // before the watch: not for it
+    const proxy = await startTcpProxy(Number(new URL(server.url).port));
+    const { client } = recordedClient(`${proxy.url}/graphql`, key.key, {
+      transport,
+      webSocketImpl: WebSocket,
+    });
+    const watch = recordedWatch(client);
+    try {
+      await expect.poll(() => watch.statuses.at(-1)).toBe('connected');
+      // Cut the stream; the reconnection is turned away for a second while locations are stored.
+      await proxy.answerUnavailable(1, 1);
+      await expect.poll(() => watch.statuses.at(-1)).toBe('reconnecting');
+      const reported = await key.request(ReportDirectly, { input: inputs('meanwhile', 3) });
+      const cursors = reported.data!.reportLocations.map((location) => location.cursor);
+      await expect
+        .poll(() => watch.received.map((location) => location.cursor), { timeout: 10_000 })
+        .toEqual(cursors);
+      await pause(300);
+      expect(watch.received).toHaveLength(3);
+      expect(watch.errors).toEqual([]);
+    } finally {
+      await client.close();
+      await proxy.close();
     }
   });
 

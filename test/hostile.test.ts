@@ -248,7 +248,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
   function generate(seed: number): Case[] {
     const rng = random(seed);
     const cases: Case[] = [];
-    const graphql = (name: string, body: string, headers: Record<string, string> = {}, path = '/graphql') =>
+    const request = (name: string, body: string, headers: Record<string, string> = {}, path = '/graphql') =>
       cases.push({
         name,
         run: () => send(name, path, { headers: { 'content-type': 'application/json', ...headers }, body }),
@@ -258,7 +258,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
     for (const field of LOCATION_FIELDS) {
       for (const raw of RAW_NUMBERS) {
         const input = { ...VALID_LOCATION, [field]: '@@RAW@@' };
-        graphql(`report ${field}=${raw}`, splice({ query: DOCUMENTS.report, variables: { input } }, raw));
+        request(`report ${field}=${raw}`, splice({ query: DOCUMENTS.report, variables: { input } }, raw));
       }
     }
     // 2. Every string-ish field with hostile strings, in single reports and in batches
@@ -270,35 +270,35 @@ describe('hostile input', { timeout: 300_000 }, () => {
           [field]: value,
           clientId: field === 'clientId' ? value : undefined,
         };
-        graphql(
+        request(
           `report ${field}=${JSON.stringify(value).slice(0, 40)}`,
           JSON.stringify({ query: DOCUMENTS.report, variables: { input } }),
         );
         const batch = Array.from({ length: 5 }, (_, i) => ({ ...VALID_LOCATION, deviceId: `batch-${i}` }));
         batch[rng.int(5)] = input;
-        graphql(`batch ${field}`, JSON.stringify({ query: DOCUMENTS.reports, variables: { input: batch } }));
+        request(`batch ${field}`, JSON.stringify({ query: DOCUMENTS.reports, variables: { input: batch } }));
       }
     }
     // 3. Reads with hostile arguments.
     for (const value of [...STRINGS, ...RAW_NUMBERS.slice(0, 12)]) {
       const arg = rng.pick(['deviceId', 'after', 'before', 'from', 'to'] as const);
-      graphql(
+      request(
         `locations ${arg}`,
         JSON.stringify({ query: DOCUMENTS.locations, variables: { [arg]: value } }),
       );
-      graphql(`device`, JSON.stringify({ query: DOCUMENTS.device, variables: { deviceId: value } }));
-      graphql(
+      request(`device`, JSON.stringify({ query: DOCUMENTS.device, variables: { deviceId: value } }));
+      request(
         `devices after`,
         JSON.stringify({ query: DOCUMENTS.devices, variables: { after: value, first: 5 } }),
       );
     }
     for (const raw of [...RAW_NUMBERS, '-1', '0', '1000000', '2147483647']) {
       const arg = rng.pick(['first', 'last'] as const);
-      graphql(
+      request(
         `locations ${arg}=${raw}`,
         splice({ query: DOCUMENTS.locations, variables: { [arg]: '@@RAW@@' } }, raw),
       );
-      graphql(
+      request(
         `devices ${arg}=${raw}`,
         splice({ query: DOCUMENTS.devices, variables: { [arg]: '@@RAW@@' } }, raw),
       );
@@ -313,13 +313,13 @@ describe('hostile input', { timeout: 300_000 }, () => {
     ];
     for (const id of ids) {
       for (const document of ['webhook', 'deleteWebhook', 'revokeKey', 'redeliver'] as const) {
-        graphql(`${document} id`, JSON.stringify({ query: DOCUMENTS[document], variables: { id } }));
+        request(`${document} id`, JSON.stringify({ query: DOCUMENTS[document], variables: { id } }));
       }
-      graphql(
+      request(
         'rotateKey id',
         JSON.stringify({ query: DOCUMENTS.rotateKey, variables: { id, at: rng.pick(DATES) } }),
       );
-      graphql(
+      request(
         'replay id',
         JSON.stringify({ query: DOCUMENTS.replay, variables: { id, from: rng.pick(DATES) } }),
       );
@@ -334,49 +334,49 @@ describe('hostile input', { timeout: 300_000 }, () => {
       'http://169.254.169.254/latest/meta-data/',
       `https://example.com/${'a'.repeat(5000)}`,
     ]) {
-      graphql(
+      request(
         'createWebhook url',
         JSON.stringify({
           query: DOCUMENTS.createWebhook,
           variables: { input: { url: value, deviceIds: ['a'] } },
         }),
       );
-      graphql(
+      request(
         'createWebhook description',
         JSON.stringify({
           query: DOCUMENTS.createWebhook,
           variables: { input: { url: 'ftp://x/', description: value } },
         }),
       );
-      graphql(
+      request(
         'createWebhook deviceIds',
         JSON.stringify({
           query: DOCUMENTS.createWebhook,
           variables: { input: { url: value, deviceIds: [value, value] } },
         }),
       );
-      graphql(
+      request(
         'updateWebhook',
         JSON.stringify({
           query: DOCUMENTS.updateWebhook,
           variables: { id: webhookId, input: { url: value } },
         }),
       );
-      graphql(
+      request(
         'updateWebhook deviceIds',
         JSON.stringify({
           query: DOCUMENTS.updateWebhook,
           variables: { id: webhookId, input: { deviceIds: [value] } },
         }),
       );
-      graphql(
+      request(
         'createKey name',
         JSON.stringify({
           query: DOCUMENTS.createKey,
           variables: { input: { name: value, scopes: ['LOCATIONS_READ', value] } },
         }),
       );
-      graphql(
+      request(
         'createKey expiresAt',
         JSON.stringify({
           query: DOCUMENTS.createKey,
@@ -384,11 +384,11 @@ describe('hostile input', { timeout: 300_000 }, () => {
         }),
       );
     }
-    graphql(
+    request(
       'rotate own key into the past',
       JSON.stringify({ query: DOCUMENTS.rotateKey, variables: { id: keyId, at: '2000-01-01T00:00:00Z' } }),
     );
-    graphql(
+    request(
       'too many fixes in a batch',
       JSON.stringify({
         query: DOCUMENTS.reports,
@@ -397,7 +397,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
         },
       }),
     );
-    graphql('empty batch', JSON.stringify({ query: DOCUMENTS.reports, variables: { input: [] } }));
+    request('empty batch', JSON.stringify({ query: DOCUMENTS.reports, variables: { input: [] } }));
     // 5. Wrong variable shapes.
     for (const variables of [
       '"x"',
@@ -412,7 +412,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
       '{"input":{"__proto__":{"latitude":1}}}',
       `{"input":${JSON.stringify({ ...VALID_LOCATION, extra: 1 })}}`,
     ]) {
-      graphql(
+      request(
         `variables ${variables.slice(0, 30)}`,
         `{"query":${JSON.stringify(DOCUMENTS.report)},"variables":${variables}}`,
       );
@@ -420,7 +420,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
     // 6. Malformed request bodies and wrong content types.
     const valid = JSON.stringify({ query: DOCUMENTS.report, variables: { input: VALID_LOCATION } });
     for (let cut = 1; cut < valid.length; cut += Math.ceil(valid.length / 40)) {
-      graphql(`truncated at ${cut}`, valid.slice(0, cut));
+      request(`truncated at ${cut}`, valid.slice(0, cut));
     }
     for (const body of [
       '',
@@ -442,32 +442,32 @@ describe('hostile input', { timeout: 300_000 }, () => {
       `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
       `{"a":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`,
     ]) {
-      graphql(`body ${JSON.stringify(body.slice(0, 20))}`, body);
-      graphql(
+      request(`body ${JSON.stringify(body.slice(0, 20))}`, body);
+      request(
         `stream body ${JSON.stringify(body.slice(0, 20))}`,
         body,
         { accept: 'text/event-stream' },
         '/graphql/stream',
       );
     }
-    graphql(
+    request(
       'batched operations',
       JSON.stringify([
         { query: '{ viewer { id } }' },
         { query: DOCUMENTS.report, variables: { input: VALID_LOCATION } },
       ]),
     );
-    graphql(
+    request(
       'huge body',
       JSON.stringify({ query: '{ viewer { id } }', variables: { pad: 'x'.repeat(1_100_000) } }),
     );
-    graphql(
+    request(
       'huge body on the stream',
       JSON.stringify({ query: '{ viewer { id } }', variables: { pad: 'x'.repeat(1_100_000) } }),
       { accept: 'text/event-stream' },
       '/graphql/stream',
     );
-    graphql('huge document', JSON.stringify({ query: `{ viewer { id ${' '.repeat(900_000)} } }` }));
+    request('huge document', JSON.stringify({ query: `{ viewer { id ${' '.repeat(900_000)} } }` }));
     const contentTypes = [
       'text/plain',
       'application/x-www-form-urlencoded',
@@ -523,7 +523,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
       '#'.repeat(100_000),
     ];
     for (const query of documents) {
-      graphql(`document ${query.slice(0, 30)}`, JSON.stringify({ query }));
+      request(`document ${query.slice(0, 30)}`, JSON.stringify({ query }));
       cases.push({
         name: `GET document ${query.slice(0, 30)}`,
         run: () =>
@@ -531,13 +531,13 @@ describe('hostile input', { timeout: 300_000 }, () => {
             method: 'GET',
           }),
       });
-      graphql(
+      request(
         `stream document ${query.slice(0, 30)}`,
         JSON.stringify({ query }),
         { accept: 'text/event-stream' },
         '/graphql/stream',
       );
-      graphql(`sse document ${query.slice(0, 30)}`, JSON.stringify({ query }), {
+      request(`sse document ${query.slice(0, 30)}`, JSON.stringify({ query }), {
         accept: 'text/event-stream',
       });
     }
@@ -545,8 +545,8 @@ describe('hostile input', { timeout: 300_000 }, () => {
     for (const value of [...STRINGS, ...RAW_NUMBERS.slice(0, 8)]) {
       const arg = rng.pick(['after', 'deviceId'] as const);
       const body = JSON.stringify({ query: DOCUMENTS.subscribe, variables: { [arg]: value } });
-      graphql(`sse subscribe ${arg}`, body, { accept: 'text/event-stream' });
-      graphql(`graphql-sse subscribe ${arg}`, body, { accept: 'text/event-stream' }, '/graphql/stream');
+      request(`sse subscribe ${arg}`, body, { accept: 'text/event-stream' });
+      request(`graphql-sse subscribe ${arg}`, body, { accept: 'text/event-stream' }, '/graphql/stream');
     }
     // 9. GET requests: mutations, broken query strings.
     for (const search of [

@@ -22,6 +22,17 @@ const RevokeLive = graphql(`
   }
 `);
 
+const StreamPosition = graphql(`
+  query StreamPosition {
+    viewer {
+      name
+      group {
+        streamCursor
+      }
+    }
+  }
+`);
+
 const UPDATES =
   'subscription($deviceId: String, $after: String) { locationUpdates(deviceId: $deviceId, after: $after) { cursor deviceId latitude recordedAt } }';
 
@@ -340,5 +351,34 @@ describe('revocation', () => {
     }
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     await Promise.all(subs.map((s) => s.close()));
+  });
+});
+
+describe('Group.streamCursor', () => {
+  it('is where the stream is now: resuming after it gets exactly what is stored later', async () => {
+    const key = await server.key();
+    const empty = await key.request(StreamPosition);
+    const start = empty.data!.viewer.group.streamCursor!;
+    expect(sequenceOf(start)).toBe(0);
+    const first = await report(key, [fix('pos-1', 1), fix('pos-1', 2)]);
+    const now = (await key.request(StreamPosition)).data!.viewer.group.streamCursor!;
+    expect(now).toBe(first[1]);
+    const later = await report(key, [fix('pos-1', 3)]);
+    for (const [after, expected] of [
+      [start, [...first, ...later]],
+      [now, later],
+    ] as const) {
+      const stream = subscribe('ws', server.url, key.key, UPDATES, { after });
+      const results = await stream.waitFor(expected.length);
+      expect(results.map((result) => update(result).cursor)).toEqual(expected);
+      await stream.close();
+    }
+  });
+
+  it('is refused without locations:read, leaving the rest of the answer', async () => {
+    const writer = await server.key({ scopes: ['locations:write'] });
+    const answer = await writer.request(StreamPosition);
+    expect(answer.data?.viewer).toEqual({ name: 'test key', group: { streamCursor: null } });
+    expect(answer.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
   });
 });

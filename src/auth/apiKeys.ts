@@ -83,7 +83,11 @@ export class ApiKeyService {
       throw unauthenticated(
         'Missing API key: send it as "X-API-Key: <key>" or "Authorization: Bearer <key>"',
       );
-    if (!isWellFormedKey(key)) throw unauthenticated('Invalid API key');
+    if (!isWellFormedKey(key)) {
+      throw unauthenticated(
+        'Invalid API key: not a GoFindMe key (gfm_ and 36 letters or digits), or mistyped',
+      );
+    }
     const hash = hashKey(key);
     let record = this.cache.get(hash);
     if (!record) {

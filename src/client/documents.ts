@@ -31,3 +31,13 @@ export const LocationUpdates = graphql(`
     }
   }
 `);
+
+export const StreamCursor = graphql(`
+  query ClientStreamCursor {
+    viewer {
+      group {
+        streamCursor
+      }
+    }
+  }
+`);

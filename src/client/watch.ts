@@ -1,16 +1,19 @@
 // watch(): `locationUpdates` over graphql-sse or graphql-ws, kept alive across
 // disconnects. It remembers the cursor of the last location it handed over and, whenever
 // a stream ends, subscribes again with `after` (backing off), so the server replays what
-// was missed: no gap, no duplicate. The protocol clients' own retries are off: they would
-// resubscribe with the old `after`.
+// was missed: no gap, no duplicate. Without an `after` to start from it first reads the
+// stream's position (Group.streamCursor), so it always has a cursor. The protocol
+// clients' own retries are off: they would resubscribe with the old `after`.
 import { createClient as createSseClient, NetworkError } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
-import { LocationUpdates } from './documents.ts';
+import { LocationUpdates, StreamCursor } from './documents.ts';
 import { fromHttpResponse, fromServerErrors, GoFindMeError, networkError } from './errors.ts';
 import type {
   ClientLocationUpdatesSubscription,
   ClientLocationUpdatesSubscriptionVariables,
+  ClientStreamCursorQuery,
 } from './gql/graphql.ts';
+import { type HttpEndpoint, postGraphQL } from './http.ts';
 import { type RetryOptions, retryDelay } from './retry.ts';
 
 export type LiveLocation = ClientLocationUpdatesSubscription['locationUpdates'];
@@ -30,10 +33,7 @@ export interface WatchOptions {
   onStatus?: (status: WatchStatus, error?: GoFindMeError) => void;
 }
 
-export interface StreamEndpoint {
-  /** The GraphQL endpoint over HTTP (…/graphql). */
-  url: string;
-  apiKey: string;
+export interface StreamEndpoint extends HttpEndpoint {
   transport: 'sse' | 'ws';
   fetch: typeof fetch;
   webSocketImpl: unknown;
@@ -95,28 +95,43 @@ export function watchLocations(endpoint: StreamEndpoint, options: WatchOptions):
       options.onStatus?.('reconnecting', error);
       timer = setTimeout(connect, retryDelay(attempt++, endpoint.retry, error.retryAfterMs));
     };
-    const close = open(
-      { deviceId: options.deviceId, after },
-      {
-        connected: () => {
-          if (!ended) options.onStatus?.('connected');
+    const subscribe = () => {
+      const close = open(
+        { deviceId: options.deviceId, after },
+        {
+          connected: () => {
+            if (!ended) options.onStatus?.('connected');
+          },
+          result: (result) => {
+            if (ended) return;
+            if (result.errors?.length) return end(fromServerErrors(result.errors));
+            const location = result.data?.locationUpdates;
+            if (!location) return;
+            after = location.cursor;
+            attempt = 0;
+            options.onLocation(location);
+          },
+          ended: end,
         },
-        result: (result) => {
-          if (ended) return;
-          if (result.errors?.length) return end(fromServerErrors(result.errors));
-          const location = result.data?.locationUpdates;
-          if (!location) return;
-          after = location.cursor;
-          attempt = 0;
-          options.onLocation(location);
-        },
-        ended: end,
-      },
-    );
-    closeStream = () => {
-      ended = true;
-      close();
+      );
+      closeStream = () => {
+        ended = true;
+        close();
+      };
     };
+    if (after !== undefined) return subscribe();
+    // Without a cursor a reconnect could only go on live and skip what came meanwhile:
+    // start from the stream's position now, so that there always is one to resume from.
+    postGraphQL<ClientStreamCursorQuery>(endpoint, StreamCursor.toString(), {}).then(
+      (data) => {
+        if (ended || stopped) return;
+        after = data.viewer.group.streamCursor ?? undefined;
+        if (after === undefined)
+          return end(new GoFindMeError('FORBIDDEN', 'This key may not read locations'));
+        subscribe();
+      },
+      (error: GoFindMeError) => end(error),
+    );
   };
 
   connect();

@@ -16,6 +16,7 @@ import type { Sql } from '../db/sql.ts';
 import { AppError, InputError } from '../errors.ts';
 import {
   decodeSequenceCursor,
+  encodeSequenceCursor,
   LOCATION_COLUMNS,
   type Location,
   type LocationRow,
@@ -102,6 +103,11 @@ export class LiveLocations {
         this.options.onPublishError?.(error);
         this.onError(error);
       });
+  }
+
+  /** The group's stream position now: resuming after it streams everything stored from now on. */
+  async streamCursor(groupId: string): Promise<string> {
+    return encodeSequenceCursor(await this.lastSequence(groupId));
   }
 
   /** Ends every stream (shutdown). */

@@ -4,6 +4,7 @@ import { forbidden } from '../errors.ts';
 import { endedStream, type StreamEvent } from '../live/liveLocations.ts';
 import { checkPageSize, historyCursor } from '../locations/history.ts';
 import { encodeSequenceCursor, type Location, locationId } from '../locations/types.ts';
+import { GroupRef } from './apiKey.ts';
 import { builder } from './builder.ts';
 import { DeviceRef } from './device.ts';
 
@@ -93,6 +94,16 @@ builder.mutationFields((t) => ({
       services.locations.reportMany(principal.groupId, input),
   }),
 }));
+
+builder.objectField(GroupRef, 'streamCursor', (t) =>
+  t.string({
+    description:
+      'Where the group’s live stream is now. `locationUpdates(after: streamCursor)` streams everything stored from this moment on; a client that keeps it as its last cursor can resubscribe after a disconnect without a gap, even before its first location arrives.',
+    nullable: true, // refused without locations:read, which should not void the whole viewer
+    authScopes: { scope: 'locations:read' },
+    resolve: (group, _args, { services }) => services.live.streamCursor(group.id),
+  }),
+);
 
 builder.queryFields((t) => ({
   locations: t.connection(

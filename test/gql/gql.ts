@@ -38,6 +38,7 @@ type Documents = {
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.OneDeviceDocument,
     "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportLiveDocument,
     "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": typeof types.RevokeLiveDocument,
+    "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n": typeof types.StreamPositionDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": typeof types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": typeof types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
@@ -71,6 +72,7 @@ const documents: Documents = {
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": types.OneDeviceDocument,
     "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportLiveDocument,
     "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": types.RevokeLiveDocument,
+    "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n": types.StreamPositionDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
@@ -190,6 +192,10 @@ export function graphql(source: "\n  mutation ReportLive($input: [LocationInput!
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -17,11 +17,13 @@ import * as types from './graphql';
 type Documents = {
     "\n  mutation ClientReportLocations($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      clientId\n    }\n  }\n": typeof types.ClientReportLocationsDocument,
     "\n  subscription ClientLocationUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n": typeof types.ClientLocationUpdatesDocument,
+    "\n  query ClientStreamCursor {\n    viewer {\n      group {\n        streamCursor\n      }\n    }\n  }\n": typeof types.ClientStreamCursorDocument,
     "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n": typeof types.SimulatorViewerDocument,
 };
 const documents: Documents = {
     "\n  mutation ClientReportLocations($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      clientId\n    }\n  }\n": types.ClientReportLocationsDocument,
     "\n  subscription ClientLocationUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n": types.ClientLocationUpdatesDocument,
+    "\n  query ClientStreamCursor {\n    viewer {\n      group {\n        streamCursor\n      }\n    }\n  }\n": types.ClientStreamCursorDocument,
     "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n": types.SimulatorViewerDocument,
 };
 
@@ -33,6 +35,10 @@ export function graphql(source: "\n  mutation ClientReportLocations($input: [Loc
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ClientLocationUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n"): typeof import('./graphql').ClientLocationUpdatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ClientStreamCursor {\n    viewer {\n      group {\n        streamCursor\n      }\n    }\n  }\n"): typeof import('./graphql').ClientStreamCursorDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -41,6 +41,11 @@ export type ClientLocationUpdatesSubscriptionVariables = Exact<{
 
 export type ClientLocationUpdatesSubscription = { locationUpdates: { id: string, cursor: string, deviceId: string, latitude: number, longitude: number, accuracy: number | null, altitude: number | null, speed: number | null, heading: number | null, battery: number | null, recordedAt: string, receivedAt: string, clientId: string | null } };
 
+export type ClientStreamCursorQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ClientStreamCursorQuery = { viewer: { group: { streamCursor: string | null } } };
+
 export type SimulatorViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -94,6 +99,15 @@ export const ClientLocationUpdatesDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ClientLocationUpdatesSubscription, ClientLocationUpdatesSubscriptionVariables>;
+export const ClientStreamCursorDocument = new TypedDocumentString(`
+    query ClientStreamCursor {
+  viewer {
+    group {
+      streamCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ClientStreamCursorQuery, ClientStreamCursorQueryVariables>;
 export const SimulatorViewerDocument = new TypedDocumentString(`
     query SimulatorViewer {
   viewer {
