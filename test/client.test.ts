@@ -201,6 +201,32 @@ describe.each(['sse', 'ws'] as const)('watch() over %s', (transport) => {
     }
   });
 
+  it('takes a connection gone silent for dead, and resumes from its cursor on a new one', async () => {
+    const key = await server.key();
+    const proxy = await startTcpProxy(Number(new URL(server.url).port));
+    const { client } = recordedClient(`${proxy.url}/graphql`, key.key, { transport, idleTimeoutMs: 1000 });
+    const watch = recordedWatch(client);
+    try {
+      await expect.poll(() => watch.statuses.at(-1)).toBe('connected');
+      const before = await key.request(ReportDirectly, { input: inputs('silent', 2) });
+      await expect.poll(() => watch.received.length).toBe(2);
+      // The network goes silent: nothing is closed, nothing arrives.
+      proxy.freeze();
+      const meanwhile = await key.request(ReportDirectly, { input: inputs('silent', 3, 2) });
+      await pause(1500);
+      proxy.thaw(); // the old connection stays dead; only a new one can carry anything
+      const cursors = [...before.data!.reportLocations, ...meanwhile.data!.reportLocations].map(
+        (l) => l.cursor,
+      );
+      await expect.poll(() => watch.received.map((l) => l.cursor), { timeout: 15_000 }).toEqual(cursors);
+      expect(watch.statuses).toContain('reconnecting');
+      expect(watch.errors).toEqual([]);
+    } finally {
+      await client.close();
+      await proxy.close();
+    }
+  });
+
   it('on CURSOR_EXPIRED says so, then continues live', async () => {
     const key = await server.key();
     const old = await key.request(ReportDirectly, { input: inputs('expired', 3) });

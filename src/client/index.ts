@@ -34,6 +34,12 @@ export interface GoFindMeClientOptions {
   batchDelayMs?: number;
   /** A request without an answer by then is retried (default 30 s). */
   requestTimeoutMs?: number;
+  /**
+   * A watch whose connection carries nothing for this long is taken for dead and
+   * reconnected (default 30 s; the server sends a keep-alive every 12 s). Catches what
+   * no error reports: a NAT that forgot the connection, a phone changing networks.
+   */
+  idleTimeoutMs?: number;
   /** Backoff of report retries and stream reconnections (default 1 s doubling to 60 s). */
   retry?: Partial<RetryOptions>;
   /** The server stored these fixes. */
@@ -79,6 +85,7 @@ export function createGoFindMeClient(options: GoFindMeClientOptions): GoFindMeCl
     timeoutMs: options.requestTimeoutMs ?? 30_000,
   };
   const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   const queue = new ReportQueue({
     endpoint,
     storage: options.storage ?? memoryStorage(),
@@ -98,7 +105,10 @@ export function createGoFindMeClient(options: GoFindMeClientOptions): GoFindMeCl
       return queue.pending;
     },
     watch(watchOptions) {
-      const stop = watchLocations({ ...endpoint, transport, webSocketImpl, retry }, watchOptions);
+      const stop = watchLocations(
+        { ...endpoint, transport, webSocketImpl, retry, idleTimeoutMs },
+        watchOptions,
+      );
       const unwatch = () => {
         watches.delete(unwatch);
         stop();

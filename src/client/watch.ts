@@ -34,6 +34,8 @@ export interface WatchOptions {
 }
 
 export interface StreamEndpoint extends HttpEndpoint {
+  /** A connection silent for this long is taken for dead. */
+  idleTimeoutMs: number;
   transport: 'sse' | 'ws';
   fetch: typeof fetch;
   webSocketImpl: unknown;
@@ -146,7 +148,7 @@ function sseStream(endpoint: StreamEndpoint): OpenStream {
     const client = createSseClient({
       url,
       headers: { 'x-api-key': endpoint.apiKey },
-      fetchFn: endpoint.fetch,
+      fetchFn: withIdleTimeout(endpoint.fetch, endpoint.idleTimeoutMs),
       retryAttempts: 0,
     });
     const unsubscribe = client.subscribe<ClientLocationUpdatesSubscription>(
@@ -181,13 +183,34 @@ function webSocketStream(endpoint: StreamEndpoint): OpenStream {
       ended = true;
       handlers.ended(error);
     };
+    // Pings at half the idle timeout; a pong that does not come within the other half
+    // means the connection is dead: close it (4408, a timeout, is retried).
+    let socket: { readyState: number; close(code: number, reason: string): void } | undefined;
+    let pongDue: ReturnType<typeof setTimeout> | undefined;
     const client = createWsClient({
       url,
       webSocketImpl: endpoint.webSocketImpl,
       connectionParams: { apiKey: endpoint.apiKey },
       retryAttempts: 0,
+      keepAlive: endpoint.idleTimeoutMs / 2,
+      connectionAckWaitTimeout: endpoint.idleTimeoutMs,
       on: {
-        connected: () => handlers.connected(),
+        ping: (received) => {
+          if (received) return;
+          clearTimeout(pongDue);
+          pongDue = setTimeout(() => {
+            if (socket?.readyState === 1) socket.close(4408, 'No pong: the connection is dead');
+            end(new GoFindMeError('NETWORK_ERROR', `${target}: no answer to a ping`));
+          }, endpoint.idleTimeoutMs / 2);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongDue);
+        },
+        connected: (connected) => {
+          clearTimeout(connectDue);
+          socket = connected as typeof socket;
+          handlers.connected();
+        },
         // Also ends the stream where graphql-ws would silently reconnect (a close with 1000).
         closed: (event) => end(closeError(target, event as CloseEventLike)),
       },
@@ -204,8 +227,18 @@ function webSocketStream(endpoint: StreamEndpoint): OpenStream {
         complete: () => end(new GoFindMeError('NETWORK_ERROR', `${target}: the stream ended`)),
       },
     );
+    // A handshake that hangs (the network went silent) counts as a lost connection too.
+    const connectDue = setTimeout(
+      () =>
+        end(
+          new GoFindMeError('NETWORK_ERROR', `${target}: not connected within ${endpoint.idleTimeoutMs} ms`),
+        ),
+      endpoint.idleTimeoutMs,
+    );
     return () => {
       ended = true;
+      clearTimeout(connectDue);
+      clearTimeout(pongDue);
       unsubscribe();
       // dispose() waits for a connection attempt that may have failed: that failure is reported already.
       Promise.resolve(client.dispose()).catch(() => {});
@@ -232,4 +265,54 @@ function closeError(target: string, event: CloseEventLike): GoFindMeError {
     return new GoFindMeError('BAD_REQUEST', what);
   }
   return new GoFindMeError('NETWORK_ERROR', what);
+}
+
+/**
+ * A fetch whose event streams fail when no bytes arrive for `idleMs`: the server sends a
+ * comment line every 12 s, so silence means the connection died without telling anyone.
+ * (Aborting the answered request would not stop its body in every runtime: the stream
+ * is wrapped instead.)
+ */
+function withIdleTimeout(fetchImpl: typeof fetch, idleMs: number): typeof fetch {
+  return async (input, init) => {
+    // Also an answer that does not start within that time (a connection that hangs).
+    const answered = new AbortController();
+    const noAnswer = setTimeout(() => answered.abort(new Error(`no answer within ${idleMs} ms`)), idleMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, answered.signal]) : answered.signal;
+    const response = await fetchImpl(input, { ...init, signal }).finally(() => clearTimeout(noAnswer));
+    if (!response.body || !response.headers.get('content-type')?.includes('text/event-stream')) {
+      return response;
+    }
+    const reader = response.body.getReader();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let dead = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        timer = setTimeout(() => {
+          dead = true;
+          controller.error(new Error(`nothing received for ${idleMs} ms: the connection is dead`));
+          reader.cancel().catch(() => {});
+        }, idleMs);
+        try {
+          const { done, value } = await reader.read();
+          clearTimeout(timer);
+          if (dead) return;
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          clearTimeout(timer);
+          if (!dead) controller.error(error);
+        }
+      },
+      cancel: (reason) => {
+        clearTimeout(timer);
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  };
 }

@@ -16,11 +16,22 @@ export interface TcpProxy {
   loseAnswers(count: number): Promise<void>;
   /** The next `count` connections are answered `503 Service Unavailable` with `Retry-After: <seconds>`, as a busy load balancer does. */
   answerUnavailable(count: number, retryAfterSeconds: number): Promise<void>;
+  /**
+   * The network goes silent: open connections stop carrying bytes either way, without
+   * being closed, and new ones hang unanswered (a dead NAT mapping, a phone changing
+   * networks). `thaw()` lets new connections through again; the silent ones stay silent,
+   * as connections a NAT forgot do, until `close()`.
+   */
+  freeze(): void;
+  thaw(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const silent = new Set<net.Socket>();
+  let frozen = false;
   let answersToLose = 0;
   let unavailable = { count: 0, retryAfterSeconds: 0 };
   const closeAll = async () => {
@@ -32,6 +43,10 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     client.on('close', () => sockets.delete(client));
     client.on('error', () => {});
     if (proxy.mode === 'refuse') return void client.resetAndDestroy();
+    if (frozen) {
+      client.pause();
+      return void silent.add(client);
+    }
     if (unavailable.count > 0) {
       unavailable.count--;
       const { retryAfterSeconds } = unavailable;
@@ -48,7 +63,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       client.destroy();
     });
     upstream.on('error', () => {});
-    client.on('close', () => upstream.destroy());
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
     client.pipe(upstream);
     if (answersToLose > 0) {
       answersToLose--;
@@ -74,7 +94,22 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       unavailable = { count, retryAfterSeconds };
       await closeAll();
     },
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+        silent.add(client);
+      }
+    },
+    thaw() {
+      frozen = false;
+    },
     async close() {
+      for (const socket of silent) socket.destroy();
+      silent.clear();
       await closeAll();
       await new Promise((resolve) => server.close(resolve));
     },
