@@ -7,12 +7,21 @@ const KEY_HINT = 'paste your gfm_ key here';
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
-const REPORT = `# Welcome to GoFindMe!
+// The first tab spells its input out: GraphiQL does not load the first tab's variables on
+// a first visit, and this is the tab a newcomer runs first.
+const report = (recordedAt: string) => `# Welcome to GoFindMe!
 # 1. Put your key in Headers below: {"X-API-Key": "gfm_…"}
-# 2. Press ▶ to store this location (see Variables).
-# Change latitude/longitude and recordedAt to move it.
-mutation Report($input: LocationInput!) {
-  reportLocation(input: $input) {
+# 2. Press ▶ to store this location of phone-1.
+# Change latitude, longitude and recordedAt to move it.
+mutation Report {
+  reportLocation(input: {
+    deviceId: "phone-1"
+    latitude: 52.52
+    longitude: 13.405
+    accuracy: 8
+    battery: 80
+    recordedAt: "${recordedAt}"
+  }) {
     id
     cursor
     deviceId
@@ -82,20 +91,7 @@ export function graphiqlOptions(): GraphiQLOptions {
     defaultEditorToolsVisibility: 'headers',
     subscriptionsProtocol: 'SSE',
     defaultTabs: [
-      {
-        query: REPORT,
-        headers,
-        variables: variables({
-          input: {
-            deviceId: 'phone-1',
-            latitude: 52.52,
-            longitude: 13.405,
-            accuracy: 8,
-            battery: 0.8,
-            recordedAt: minutesAgo(0),
-          },
-        }),
-      },
+      { query: report(minutesAgo(0)), headers, variables: '' },
       { query: HISTORY, headers, variables: variables({ deviceId: 'phone-1' }) },
       { query: SUBSCRIBE, headers, variables: variables({}) },
       {
