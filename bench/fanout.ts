@@ -63,6 +63,7 @@ async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server
       NODE_ENV: 'production',
       // One key drives the whole load here: measure the server, not the per-key limits.
       RATE_LIMIT_REPORTS_PER_MINUTE: '0',
+      RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
       RATE_LIMIT_READS_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -69,6 +69,7 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
       NODE_ENV: 'production',
       // One key drives the whole load here: measure the server, not the per-key limits.
       RATE_LIMIT_REPORTS_PER_MINUTE: '0',
+      RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
       RATE_LIMIT_READS_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],

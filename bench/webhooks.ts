@@ -77,6 +77,7 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
       RATE_LIMIT_REPORTS_PER_MINUTE: '0',
+      RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -108,6 +108,7 @@ const envSchema = z.object({
   RATE_LIMIT_REPORTS_PER_MINUTE: integer(60_000, 0, 100_000_000),
   RATE_LIMIT_READS_PER_MINUTE: integer(6_000, 0, 100_000_000),
   RATE_LIMIT_MANAGE_PER_MINUTE: integer(600, 0, 100_000_000),
+  RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: integer(600, 0, 100_000_000),
   GRAPHQL_MAX_DEPTH: integer(10, 1, 1000),
   GRAPHQL_MAX_ALIASES: integer(20, 0, 100_000),
   GRAPHQL_MAX_TOKENS: integer(2000, 50, 1_000_000),
@@ -163,7 +164,7 @@ export interface Config {
   };
   webhooks: WebhookConfig;
   /** Requests per minute and key, per budget (0: no limit). */
-  rateLimits: { reports: number; reads: number; manage: number };
+  rateLimits: { reports: number; reads: number; manage: number; device: number };
   /** What one GraphQL document may ask for. */
   queryLimits: QueryLimits;
   /** Browser origins allowed to call the API (CORS): '*' or a list. */
@@ -241,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       reports: e.RATE_LIMIT_REPORTS_PER_MINUTE,
       reads: e.RATE_LIMIT_READS_PER_MINUTE,
       manage: e.RATE_LIMIT_MANAGE_PER_MINUTE,
+      device: e.RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE,
     },
     queryLimits: {
       maxDepth: e.GRAPHQL_MAX_DEPTH,

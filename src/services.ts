@@ -123,7 +123,7 @@ export function createServices(
     live,
     apiKeys,
     groups: new GroupService(db.prisma),
-    locations: new LocationService(new LocationWriter(db.sql, onCommitted), config.locations),
+    locations: new LocationService(new LocationWriter(db.sql, onCommitted), rateLimits, config.locations),
     history: new LocationHistory(db.prisma, db.sql),
     webhooks,
     webhookWorker,

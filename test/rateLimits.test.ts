@@ -20,8 +20,8 @@ afterAll(async () => {
 const REPORT = (deviceId: string) =>
   `mutation { reportLocation(input: { deviceId: "${deviceId}", latitude: 1, longitude: 2, recordedAt: "${new Date(Date.now() - 1000).toISOString()}" }) { id } }`;
 
-async function call(key: TestKey, query: string) {
-  const response = await fetch(server.url, {
+async function call(key: TestKey, query: string, on = server) {
+  const response = await fetch(on.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': key.key },
     body: JSON.stringify({ query }),
@@ -30,8 +30,8 @@ async function call(key: TestKey, query: string) {
   return { status: response.status, retryAfter: response.headers.get('retry-after'), body };
 }
 
-const stored = async (deviceId: string) => {
-  const [row] = await server.runtime.db.sql.query<{ n: number }>(
+const stored = async (deviceId: string, on = server) => {
+  const [row] = await on.runtime.db.sql.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM locations WHERE device_id = $1',
     [deviceId],
   );
@@ -75,8 +75,43 @@ describe('rate limits per key', () => {
     expect((await call(key, REPORT('mixed'))).status).toBe(200);
   });
 
+  it('hold each device of a key to its own budget, so that one runaway device cannot spend its fleet’s', async () => {
+    const fleet = await startTestServer({ rateLimits: { reports: 100, reads: 0, manage: 0, device: 2 } });
+    try {
+      const key = await fleet.key();
+      const batch = (deviceIds: string[]) =>
+        `mutation { reportLocations(input: [${deviceIds
+          .map(
+            (id) =>
+              `{ deviceId: "${id}", latitude: 1, longitude: 2, recordedAt: "${new Date(Date.now() - 1000).toISOString()}" }`,
+          )
+          .join(', ')}]) { id } }`;
+      for (let i = 0; i < 2; i++) expect((await call(key, REPORT('loop'), fleet)).status).toBe(200);
+      const refused = await call(key, REPORT('loop'), fleet);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      const error = refused.body.errors![0] as { message: string; extensions?: { code?: string } };
+      expect(error.extensions?.code).toBe('RATE_LIMITED');
+      expect(error.message).toContain('Device "loop" reports too often');
+      // A batch naming the spent device is refused whole: its other fixes are not stored either.
+      expect((await call(key, batch(['fine', 'loop']), fleet)).status).toBe(429);
+      expect(await stored('fine', fleet)).toBe(0);
+      // A batch counts once per device, however many of its fixes it carries (catching up after offline).
+      expect((await call(key, batch(['catch-up', 'catch-up', 'catch-up', 'fine']), fleet)).status).toBe(200);
+      expect(await stored('catch-up', fleet)).toBe(3);
+      expect(await stored('loop', fleet)).toBe(2);
+      // The same device name under another key has a budget of its own.
+      expect((await call(await fleet.key(), REPORT('loop'), fleet)).status).toBe(200);
+      expect(await fleet.runtime.services.metrics.render().then((m) => m.body)).toMatch(
+        /gofindme_rate_limited_total\{budget="device"\} 2/,
+      );
+    } finally {
+      await fleet.stop();
+    }
+  });
+
   it('are read from the settings, with fleet-sized defaults', () => {
-    expect(loadConfig({}).rateLimits).toEqual({ reports: 60_000, reads: 6_000, manage: 600 });
+    expect(loadConfig({}).rateLimits).toEqual({ reports: 60_000, reads: 6_000, manage: 600, device: 600 });
     expect(
       loadConfig({ RATE_LIMIT_REPORTS_PER_MINUTE: '0', RATE_LIMIT_READS_PER_MINUTE: '10' }).rateLimits,
     ).toMatchObject({ reports: 0, reads: 10 });
@@ -100,7 +135,9 @@ describe.skipIf(redisMissing !== undefined)('rate limits across instances', () =
   it('hold for a key across instances sharing Redis', async () => {
     const clients = [new Redis(redis.url), new Redis(redis.url)];
     try {
-      const [a, b] = clients.map((client) => new RateLimits({ reports: 5, reads: 0, manage: 0 }, client));
+      const [a, b] = clients.map(
+        (client) => new RateLimits({ reports: 5, reads: 0, manage: 0, device: 0 }, client),
+      );
       for (let i = 0; i < 3; i++) await a!.consume('key-1', 'reports');
       for (let i = 0; i < 2; i++) await b!.consume('key-1', 'reports');
       await expect(a!.consume('key-1', 'reports')).rejects.toBeInstanceOf(RateLimitedError);

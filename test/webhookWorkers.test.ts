@@ -240,7 +240,7 @@ function workerConfig(webhooks: Partial<WebhookConfig> = {}) {
     live: { bufferLimit: 100, maxStreamsPerKey: 100, maxOperationsPerConnection: 50 },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...webhooks },
     retention: { days: 0, intervalMs: 3_600_000 },
-    rateLimits: { reports: 0, reads: 0, manage: 0 },
+    rateLimits: { reports: 0, reads: 0, manage: 0, device: 0 },
     redisUrl: undefined,
   };
 }

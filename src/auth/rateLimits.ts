@@ -1,23 +1,24 @@
 // Per-key rate limits (rate-limiter-flexible): in memory on one instance, in Redis when
-// REDIS_URL is set so that a key's budget holds across instances. Three budgets:
+// REDIS_URL is set so that a key's budget holds across instances. Three budgets per key:
 // reports (reportLocation/reportLocations requests), reads (queries and subscriptions)
-// and management (every other mutation). One key's burst never touches another key.
+// and management (every other mutation); and one per device of a key, so that a device
+// stuck in a loop cannot spend the reports budget its whole fleet shares. One key's
+// burst never touches another key.
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../errors.ts';
 
-export type Budget = 'reports' | 'reads' | 'manage';
-export const BUDGETS: readonly Budget[] = ['reports', 'reads', 'manage'];
+export type Budget = 'reports' | 'reads' | 'manage' | 'device';
+export const BUDGETS: readonly Budget[] = ['reports', 'reads', 'manage', 'device'];
 
 /** Over the limit: retry after `retryAfterSeconds`. */
 export class RateLimitedError extends AppError {
   constructor(
     readonly budget: Budget,
     retryAfterSeconds: number,
+    message = `Too many ${budget} requests for this key; retry in ${retryAfterSeconds} s`,
   ) {
-    super('RATE_LIMITED', `Too many ${budget} requests for this key; retry in ${retryAfterSeconds} s`, {
-      retryAfterSeconds,
-    });
+    super('RATE_LIMITED', message, { retryAfterSeconds });
     this.name = 'RateLimitedError';
   }
 }
@@ -54,15 +55,37 @@ export class RateLimits {
   }
 
   /** Takes one request from the key's budget; throws RateLimitedError when it is spent. */
-  async consume(keyId: string, budget: Budget): Promise<void> {
+  async consume(keyId: string, budget: Exclude<Budget, 'device'>): Promise<void> {
     const limiter = this.limiters.get(budget);
     if (!limiter) return;
     try {
       await limiter.consume(keyId);
     } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      this.onLimited(budget);
-      throw new RateLimitedError(budget, Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+      throw this.refusal(rejection, budget);
     }
+  }
+
+  /** Takes one request from the budget of each device a report names (a batch counts once per device). */
+  async consumeDevices(keyId: string, deviceIds: readonly string[]): Promise<void> {
+    const limiter = this.limiters.get('device');
+    if (!limiter) return;
+    for (const deviceId of new Set(deviceIds)) {
+      try {
+        await limiter.consume(`${keyId}:${deviceId}`);
+      } catch (rejection) {
+        throw this.refusal(
+          rejection,
+          'device',
+          `Device "${deviceId}" reports too often (RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE)`,
+        );
+      }
+    }
+  }
+
+  private refusal(rejection: unknown, budget: Budget, what?: string): unknown {
+    if (!(rejection instanceof RateLimiterRes)) return rejection;
+    this.onLimited(budget);
+    const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    return new RateLimitedError(budget, seconds, what && `${what}; retry in ${seconds} s`);
   }
 }

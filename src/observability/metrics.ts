@@ -57,7 +57,7 @@ export class Metrics {
   });
   readonly rateLimited = new Counter({
     name: 'gofindme_rate_limited_total',
-    help: 'Requests refused by the per-key rate limits, by budget: reports, reads, manage.',
+    help: 'Requests refused by the per-key rate limits, by budget: reports, reads, manage, or device (a device of a key).',
     labelNames: ['budget'] as const,
     registers: this.registers,
   });

@@ -82,16 +82,14 @@ builder.mutationFields((t) => ({
     description: 'Stores one location. Returns after it is committed.',
     authScopes: { scope: 'locations:write' },
     args: { input: t.arg({ type: LocationInputRef, required: true }) },
-    resolve: (_root, { input }, { services, principal }) =>
-      services.locations.report(principal.groupId, input),
+    resolve: (_root, { input }, { services, principal }) => services.locations.report(principal, input),
   }),
   reportLocations: t.field({
     type: [LocationRef],
     description: 'Stores 1 to 1000 locations, all or nothing. Results are in input order.',
     authScopes: { scope: 'locations:write' },
     args: { input: t.arg({ type: [LocationInputRef], required: true }) },
-    resolve: (_root, { input }, { services, principal }) =>
-      services.locations.reportMany(principal.groupId, input),
+    resolve: (_root, { input }, { services, principal }) => services.locations.reportMany(principal, input),
   }),
 }));
 

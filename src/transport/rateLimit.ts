@@ -8,7 +8,7 @@ import type { Context } from '../schema/context.ts';
 const REPORT_FIELDS = new Set(['reportLocation', 'reportLocations', '__typename']);
 
 /** reports: a mutation of only reportLocation(s); manage: any other mutation; reads: the rest. */
-export function budgetOf(document: DocumentNode, operationName?: string | null): Budget {
+export function budgetOf(document: DocumentNode, operationName?: string | null): Exclude<Budget, 'device'> {
   const operation = getOperationAST(document, operationName);
   if (operation?.operation !== 'mutation') return 'reads';
   const fields = operation.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : ''));

@@ -65,7 +65,7 @@ export interface TestServerOptions {
   maxStreamsPerKey?: number;
   maxOperationsPerConnection?: number;
   /** Per-minute budgets; off unless given. */
-  rateLimits?: { reports: number; reads: number; manage: number };
+  rateLimits?: { reports: number; reads: number; manage: number; device?: number };
   /** Where the server logs (silent unless TEST_LOG_LEVEL=debug). */
   logger?: Logger;
 }
@@ -82,7 +82,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       maxOperationsPerConnection: options.maxOperationsPerConnection ?? 50,
     },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
-    rateLimits: options.rateLimits ?? { reports: 0, reads: 0, manage: 0 },
+    rateLimits: { reports: 0, reads: 0, manage: 0, device: 0, ...options.rateLimits },
     // Not started in tests; they run it with runOnce().
     retention: { days: options.retentionDays ?? 30, intervalMs: 3_600_000 },
   };
