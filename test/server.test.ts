@@ -31,7 +31,7 @@ describe('configuration', () => {
       retention: { days: 30, intervalMs: 3_600_000 },
       shutdownTimeoutMs: 10_000,
       corsOrigins: '*',
-      rateLimits: { reports: 60_000, reads: 6_000, manage: 600 },
+      rateLimits: { reports: 60_000, reads: 6_000, manage: 600, device: 600 },
       queryLimits: DEFAULT_QUERY_LIMITS,
     });
     const pgConfig = loadConfig({
