@@ -17,6 +17,7 @@ import { SCOPES } from '../src/auth/scopes.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { BENCH_SERVER_ENV } from './serverEnv.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -58,13 +59,8 @@ async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server
       ...process.env,
       ...env,
       PORT: String(port),
-      HOST: '127.0.0.1',
+      ...BENCH_SERVER_ENV,
       LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      // One key drives the whole load here: measure the server, not the per-key limits.
-      RATE_LIMIT_REPORTS_PER_MINUTE: '0',
-      RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
-      RATE_LIMIT_READS_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { BENCH_SERVER_ENV } from './serverEnv.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -64,13 +65,8 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     env: {
       ...env,
       PORT: String(port),
-      HOST: '127.0.0.1',
+      ...BENCH_SERVER_ENV,
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-      NODE_ENV: 'production',
-      // One key drives the whole load here: measure the server, not the per-key limits.
-      RATE_LIMIT_REPORTS_PER_MINUTE: '0',
-      RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
-      RATE_LIMIT_READS_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

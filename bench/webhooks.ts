@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import pg from 'pg';
+import { BENCH_SERVER_ENV } from './serverEnv.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -73,11 +74,8 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
     env: {
       ...env,
       PORT: String(PORT),
-      HOST: '127.0.0.1',
+      ...BENCH_SERVER_ENV,
       LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      RATE_LIMIT_REPORTS_PER_MINUTE: '0',
-      RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

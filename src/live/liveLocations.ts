@@ -22,7 +22,7 @@ import {
   type LocationRow,
   toLocation,
 } from '../locations/types.ts';
-import { isDeviceId } from '../locations/validation.ts';
+import { deviceIdError } from '../locations/validation.ts';
 import type { PubSub } from '../pubsub/pubsub.ts';
 import type { WireLocation } from '../pubsub/topics.ts';
 
@@ -146,8 +146,9 @@ export class LiveLocations {
 
   private async *run(request: StreamRequest, buffer: EventBuffer): AsyncGenerator<StreamEvent> {
     const { groupId, deviceId } = request;
-    if (deviceId != null && !isDeviceId(deviceId)) {
-      yield { end: InputError.at(['deviceId'], 'must be 1 to 128 printable characters') };
+    const badDevice = deviceId == null ? undefined : deviceIdError(deviceId, ['deviceId']);
+    if (badDevice) {
+      yield { end: badDevice };
       return;
     }
     let cursor: bigint | undefined;

@@ -23,17 +23,24 @@ export interface LocationInput {
 /** A device id: 1 to 128 printable characters (no control, format, surrogate, private-use or unassigned). */
 export const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
 
+export const NOT_PRINTABLE_1_TO_128 = 'must be 1 to 128 printable characters';
+
 export const isDeviceId = (value: string) => PRINTABLE_1_TO_128.test(value);
 
 /** For arguments naming a device: an id no report could have stored is the caller's mistake. */
+export function deviceIdError(value: string, path: (string | number)[]): InputError | undefined {
+  return isDeviceId(value) ? undefined : InputError.at(path, NOT_PRINTABLE_1_TO_128);
+}
+
 export function checkDeviceId(value: string, path: (string | number)[]): void {
-  if (!isDeviceId(value)) throw InputError.at(path, 'must be 1 to 128 printable characters');
+  const error = deviceIdError(value, path);
+  if (error) throw error;
 }
 const finite = () => z.number({ error: 'must be a number' }).finite('must be a finite number');
 
 function schemaFor(maxFutureSkewMs: number) {
   return z.object({
-    deviceId: z.string().regex(PRINTABLE_1_TO_128, 'must be 1 to 128 printable characters'),
+    deviceId: z.string().regex(PRINTABLE_1_TO_128, NOT_PRINTABLE_1_TO_128),
     latitude: finite().min(-90, 'must be between -90 and 90').max(90, 'must be between -90 and 90'),
     longitude: finite().min(-180, 'must be between -180 and 180').max(180, 'must be between -180 and 180'),
     accuracy: finite().min(0, 'must be 0 or more (metres)').nullish(),
@@ -55,7 +62,7 @@ function schemaFor(maxFutureSkewMs: number) {
         (date) => date.getTime() <= Date.now() + maxFutureSkewMs,
         `must not be more than ${Math.round(maxFutureSkewMs / 1000)} s in the future`,
       ),
-    clientId: z.string().regex(PRINTABLE_1_TO_128, 'must be 1 to 128 printable characters').nullish(),
+    clientId: z.string().regex(PRINTABLE_1_TO_128, NOT_PRINTABLE_1_TO_128).nullish(),
   });
 }
 

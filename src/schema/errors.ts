@@ -58,3 +58,13 @@ export function toClientError(error: unknown, onUnexpected: (error: unknown) => 
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
 }
+
+/** An error graphql-js raised (a syntax error, say) with the code clients switch on, unless it has one. */
+export function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, {
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}

@@ -15,7 +15,7 @@ import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import type { ApiKeyService } from '../auth/apiKeys.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiKeyFromHeaders } from '../schema/context.ts';
-import { toClientError } from '../schema/errors.ts';
+import { toClientError, withCode } from '../schema/errors.ts';
 
 export const GRAPHQL_SSE_PATH = '/graphql/stream';
 
@@ -132,18 +132,7 @@ function asResponse(error: unknown, logger: Logger): SseResponse {
 /** A request-level refusal as the result graphql-sse streams (or answers, without an event stream). */
 function refused(error: unknown, code: string) {
   if (!(error instanceof GraphQLError)) throw error;
-  return {
-    data: null,
-    errors: [
-      error.extensions.code
-        ? error
-        : new GraphQLError(error.message, {
-            source: error.source,
-            positions: error.positions,
-            extensions: { ...error.extensions, code },
-          }),
-    ],
-  };
+  return { data: null, errors: [withCode(error, code)] };
 }
 
 /**

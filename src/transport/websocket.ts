@@ -8,6 +8,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/apiKeys.ts';
 import type { Logger } from '../observability/logger.ts';
+import { withCode } from '../schema/errors.ts';
 import type { Services } from '../services.ts';
 import type { Yoga } from './yoga.ts';
 
@@ -82,15 +83,7 @@ export function attachWebSocket(
         } catch (error) {
           // A syntax error is the client's: an error message, not an internal-error close (4500).
           if (!(error instanceof GraphQLError)) throw error;
-          return [
-            error.extensions.code
-              ? error
-              : new GraphQLError(error.message, {
-                  source: error.source,
-                  positions: error.positions,
-                  extensions: { code: 'GRAPHQL_PARSE_FAILED' },
-                }),
-          ];
+          return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;

@@ -7,7 +7,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
 import { isUuid } from '../ids.ts';
 import type { PageWindow } from '../locations/history.ts';
-import { PRINTABLE_1_TO_128 } from '../locations/validation.ts';
+import { NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../locations/validation.ts';
 import { testEventBody, WEBHOOK_TEST } from './events.ts';
 import { newSecret } from './signing.ts';
 import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
@@ -299,7 +299,7 @@ export class WebhookService {
       }
       input.deviceIds.forEach((deviceId, i) => {
         if (!PRINTABLE_1_TO_128.test(deviceId)) {
-          issues.push({ path: ['input', 'deviceIds', i], message: 'must be 1 to 128 printable characters' });
+          issues.push({ path: ['input', 'deviceIds', i], message: NOT_PRINTABLE_1_TO_128 });
         }
       });
       data.deviceIds = [...new Set(input.deviceIds)];
