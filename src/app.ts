@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import getRawBody from 'raw-body';
+import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Logger } from './observability/logger.ts';
 import { requestContext, requestIdFrom } from './observability/requestContext.ts';
@@ -22,9 +23,20 @@ export interface AppDeps {
   /** CORS: browser origins allowed to call the API (default any). */
   corsOrigins?: '*' | string[];
   queryLimits?: QueryLimits;
-  /** WebSocket: operations one connection may run at once. */
-  maxOperationsPerConnection?: number;
+  /** Limits of long-lived connections (WebSocket, graphql-sse streams). */
+  connections?: ConnectionLimits;
 }
+
+export type ConnectionLimits = Pick<
+  Config['live'],
+  'maxOperationsPerConnection' | 'reservationTimeoutMs' | 'maxReservationsPerKey'
+>;
+
+const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxOperationsPerConnection: 50,
+  reservationTimeoutMs: 30_000,
+  maxReservationsPerKey: 20,
+};
 
 export interface App {
   yoga: Yoga;
@@ -48,9 +60,9 @@ export function createApp({
   logger,
   corsOrigins = '*',
   queryLimits = DEFAULT_QUERY_LIMITS,
-  maxOperationsPerConnection,
+  connections = DEFAULT_CONNECTION_LIMITS,
 }: AppDeps): App {
-  const yoga = createGraphQLServer(services, logger, { corsOrigins, queryLimits });
+  const yoga = createGraphQLServer(services, logger, { corsOrigins, queryLimits, connections });
 
   const web = new WebAssets();
 
@@ -75,14 +87,8 @@ export function createApp({
           status === 413
             ? `Request body is larger than ${MAX_BODY_BYTES} bytes`
             : 'Could not read the request body';
-        return sendJson(
-          res,
-          status,
-          {
-            errors: [{ message, extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }],
-          },
-          true,
-        );
+        const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST';
+        return refuseBody(req, res, status, { errors: [{ message, extensions: { code } }] });
       }
     }
     return yoga.requestListener(req, res);
@@ -141,7 +147,7 @@ export function createApp({
   });
 
   const websocket = attachWebSocket(server, yoga, services, logger, {
-    maxOperationsPerConnection: maxOperationsPerConnection ?? 50,
+    maxOperationsPerConnection: connections.maxOperationsPerConnection,
   });
 
   return {
@@ -182,12 +188,48 @@ export function createApp({
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, close = false): void {
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
-    ...(close ? { connection: 'close' } : {}),
   });
   res.end(text);
+}
+
+/** How much of a refused body is read and thrown away, at most, before the connection closes. */
+const LINGER_BYTES = 16 * 1024 * 1024;
+const LINGER_MS = 5_000;
+
+/**
+ * Refuses a request whose body is not read (too large, unreadable) so that the client
+ * can read the answer: the response is sent in full at once, then the rest of the upload
+ * is read and discarded (up to LINGER_BYTES or LINGER_MS) before the connection closes.
+ * Closing while the client still sends would make its TCP stack receive a reset and
+ * drop the response before the client reads it ("lingering close", as in Apache/nginx).
+ */
+export function refuseBody(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    connection: 'close',
+  });
+  res.write(text);
+  let drained = 0;
+  const finish = () => {
+    clearTimeout(timer);
+    req.off('data', onData);
+    res.end();
+  };
+  const onData = (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > LINGER_BYTES) finish();
+  };
+  const timer = setTimeout(finish, LINGER_MS);
+  req.on('data', onData);
+  req.once('end', finish);
+  req.once('error', finish);
+  if (req.readableEnded) finish();
+  else req.resume();
 }

@@ -104,6 +104,8 @@ const envSchema = z.object({
   LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
   LIVE_MAX_SUBSCRIPTIONS_PER_KEY: integer(5000, 1, 10_000_000),
   WS_MAX_OPERATIONS_PER_CONNECTION: integer(50, 1, 100_000),
+  GRAPHQL_SSE_RESERVATION_TIMEOUT: duration('30s'),
+  GRAPHQL_SSE_MAX_RESERVATIONS_PER_KEY: integer(20, 1, 100_000),
   SHUTDOWN_TIMEOUT: duration('10s'),
   RATE_LIMIT_REPORTS_PER_MINUTE: integer(60_000, 0, 100_000_000),
   RATE_LIMIT_READS_PER_MINUTE: integer(6_000, 0, 100_000_000),
@@ -159,8 +161,12 @@ export interface Config {
     bufferLimit: number;
     /** Live streams one key may hold open on one instance. */
     maxStreamsPerKey: number;
-    /** Operations (subscriptions included) one WebSocket connection may run at once. */
+    /** Operations (subscriptions included) one WebSocket connection or graphql-sse stream may run at once. */
     maxOperationsPerConnection: number;
+    /** graphql-sse single-connection mode: a reserved stream not opened within this time is dropped. */
+    reservationTimeoutMs: number;
+    /** graphql-sse single-connection mode: reserved streams one key may hold per instance. */
+    maxReservationsPerKey: number;
   };
   webhooks: WebhookConfig;
   /** Requests per minute and key, per budget (0: no limit). */
@@ -235,6 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bufferLimit: e.LIVE_BUFFER_LIMIT,
       maxStreamsPerKey: e.LIVE_MAX_SUBSCRIPTIONS_PER_KEY,
       maxOperationsPerConnection: e.WS_MAX_OPERATIONS_PER_CONNECTION,
+      reservationTimeoutMs: e.GRAPHQL_SSE_RESERVATION_TIMEOUT,
+      maxReservationsPerKey: e.GRAPHQL_SSE_MAX_RESERVATIONS_PER_KEY,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     corsOrigins: e.CORS_ORIGINS,

@@ -14,7 +14,9 @@ export type ErrorCode =
   /** Live delivery is interrupted (PubSub backend lost); resume from the last cursor. */
   | 'UNAVAILABLE'
   /** Too many at once (subscriptions per key or per connection). */
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** An idempotency key (a report's clientId) was sent again with a different payload. */
+  | 'IDEMPOTENCY_KEY_REUSED';
 
 export interface InputIssue {
   /** Where the bad value is, from the operation's argument: ["input", 3, "latitude"]. */
@@ -25,15 +27,18 @@ export interface InputIssue {
 export class AppError extends Error {
   /** When trying again makes sense: clients see it as `extensions.retryAfter`. */
   readonly retryAfterSeconds: number | undefined;
+  /** More for the client to act on, shown as GraphQL `extensions` (JSON values only). */
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { retryAfterSeconds?: number } = {},
+    options: { retryAfterSeconds?: number; details?: Record<string, unknown> } = {},
   ) {
     super(message);
     this.name = 'AppError';
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.details = options.details;
   }
 }
 

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     logger,
     corsOrigins: config.corsOrigins,
     queryLimits: config.queryLimits,
-    maxOperationsPerConnection: config.live.maxOperationsPerConnection,
+    connections: config.live,
   });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

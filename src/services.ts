@@ -63,11 +63,19 @@ export function createServices(
   });
   const apiKeys = new ApiKeyService(db.prisma, {
     onBackgroundError: (error) => logger.warn({ err: error }, 'could not record key use'),
+    // Other instances act on a revocation at once; if the message is lost (Redis down),
+    // their caches expire within 5 s and their sessions re-check the database every 2 s.
+    announce: (change) =>
+      void pubsub.publish('keys.changed', 'all', change).catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not announce a key change');
+      }),
   });
+  void pubsub
+    .subscribe('keys.changed', 'all', (change) => apiKeys.changed(change))
+    .catch((error: unknown) => logger.warn({ err: error }, 'could not listen for key changes'));
   const live = new LiveLocations(db.sql, pubsub, {
     maxBuffered: config.live.bufferLimit,
     maxStreamsPerKey: config.live.maxStreamsPerKey,
-    isKeyActive: (keyIds) => apiKeys.activeAmong(keyIds),
     onError: (error) => logger.warn({ err: error }, 'live updates: background error'),
     onPublished: (count) => metrics.eventsPublished.inc(count),
     onPublishError: () => metrics.pubsubErrors.inc(),
@@ -133,6 +141,7 @@ export function createServices(
     rateLimits,
     async close() {
       live.close();
+      apiKeys.close();
       await retention.stop();
       limiterRedis?.disconnect();
       await webhookWorker.stop();

@@ -90,6 +90,45 @@ describe('bad requests at the HTTP level', () => {
     expect((await post('{"query":"{ viewer { id } }"}')).status).toBe(200);
   });
 
+  it('answers 413 so that a client still uploading can read it (no connection reset)', async () => {
+    // A client that sends its whole 5 MB body before it reads: the server must not close
+    // (reset) the connection while the upload is still coming.
+    const { port } = new URL(server.url);
+    for (const chunked of [false, true]) {
+      for (let round = 0; round < 3; round++) {
+        const answer = await new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1');
+          let received = '';
+          socket.on('data', (data) => {
+            received += data;
+          });
+          socket.on('error', (error) =>
+            reject(new Error(`${error.message} after ${JSON.stringify(received)}`)),
+          );
+          socket.on('close', () => resolve(received));
+          socket.on('connect', async () => {
+            const size = 5 * 1024 * 1024;
+            socket.write(
+              `POST /graphql HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\nx-api-key: ${key.key}\r\n${
+                chunked ? 'transfer-encoding: chunked' : `content-length: ${size}`
+              }\r\n\r\n`,
+            );
+            const block = Buffer.alloc(64 * 1024, 'x');
+            for (let sent = 0; sent < size; sent += block.length) {
+              const frame = chunked
+                ? Buffer.concat([Buffer.from(`${block.length.toString(16)}\r\n`), block, Buffer.from('\r\n')])
+                : block;
+              if (!socket.write(frame)) await new Promise((drain) => socket.once('drain', drain));
+            }
+            if (chunked) socket.write('0\r\n\r\n');
+          });
+        });
+        expect(answer, `chunked: ${chunked}`).toMatch(/^HTTP\/1\.1 413 /);
+        expect(answer).toContain('PAYLOAD_TOO_LARGE');
+      }
+    }
+  });
+
   it('refuses a batch over 1000 locations with 400 and writes nothing', async () => {
     const input = Array.from({ length: 1001 }, (_, i) => ({
       deviceId: `d${i}`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
-import { codes, startTestServer, type TestServer } from './helpers/server.ts';
+import { codes, startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
 
 const Report = graphql(`
   mutation Report($input: LocationInput!) {
@@ -150,7 +150,7 @@ describe('reportLocation', () => {
     const key = await server.key();
     const input = fix({ clientId: 'retry-1' });
     const first = await key.request(Report, { input });
-    const retry = await key.request(Report, { input: { ...input, latitude: 10 } });
+    const retry = await key.request(Report, { input: { ...input } });
     expect(retry.errors).toBeUndefined();
     expect(retry.data!.reportLocation.id).toBe(first.data!.reportLocation.id);
     expect(retry.data!.reportLocation.latitude).toBe(52.52);
@@ -298,19 +298,87 @@ describe('reportLocations', () => {
 
   it('returns stored rows for repeated clientIds, inside a batch and across retries', async () => {
     const key = await server.key();
-    const first = await key.request(ReportMany, {
-      input: [fix({ clientId: 'a' }), fix({ clientId: 'b' }), fix({ clientId: 'a', latitude: 5 })],
-    });
-    const [a, b, a2] = first.data!.reportLocations;
-    expect(a2!.id).toBe(a!.id);
-    expect(b!.id).not.toBe(a!.id);
+    const [a, b, c] = [fix({ clientId: 'a' }), fix({ clientId: 'b' }), fix({ clientId: 'c' })];
+    const first = await key.request(ReportMany, { input: [a, b, a] });
+    const [stored, storedB, again] = first.data!.reportLocations;
+    expect(again!.id).toBe(stored!.id);
+    expect(storedB!.id).not.toBe(stored!.id);
     // A retry of the whole batch plus one new item: the new one is the only thing stored.
-    const retry = await key.request(ReportMany, {
-      input: [fix({ clientId: 'a' }), fix({ clientId: 'b' }), fix({ clientId: 'c' })],
-    });
+    const retry = await key.request(ReportMany, { input: [a, b, c] });
     const [ra, rb, rc] = retry.data!.reportLocations;
-    expect([ra!.id, rb!.id]).toEqual([a!.id, b!.id]);
+    expect([ra!.id, rb!.id]).toEqual([stored!.id, storedB!.id]);
     expect(sequenceOf(rc!.cursor)).toBe(3);
     expect((await key.request(History, {})).data!.locations.edges).toHaveLength(3);
+  });
+});
+
+describe('a clientId reused for a different fix', () => {
+  const count = async (key: TestKey) => (await key.request(History, {})).data!.locations.edges.length;
+
+  it('is refused with IDEMPOTENCY_KEY_REUSED (409), naming the stored location, and stores nothing', async () => {
+    const key = await server.key();
+    const original = fix({ clientId: 'counter-7' });
+    const stored = (await key.request(Report, { input: original })).data!.reportLocation;
+    for (const changed of [
+      { latitude: 52.6 },
+      { longitude: 13.5 },
+      { recordedAt: at(30) },
+      { accuracy: 12 },
+      { speed: 3 },
+      { battery: 40 },
+    ]) {
+      const response = await key.request(Report, { input: { ...original, ...changed } });
+      expect(response.status, JSON.stringify(changed)).toBe(409);
+      expect(codes(response)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+      expect(response.errors![0]!.extensions).toMatchObject({
+        locationId: stored.id,
+        conflicts: [{ field: 'input.clientId', locationId: stored.id }],
+      });
+    }
+    // The faithful retry still returns the stored location.
+    const retry = await key.request(Report, { input: original });
+    expect(retry.data!.reportLocation.id).toBe(stored.id);
+    expect(await count(key)).toBe(1);
+  });
+
+  it('refuses a whole batch that reuses one, storing none of it', async () => {
+    const key = await server.key();
+    const first = fix({ clientId: 'x-1' });
+    await key.request(ReportMany, { input: [first] });
+    const response = await key.request(ReportMany, {
+      input: [fix({ clientId: 'x-2' }), { ...first, latitude: 1 }, fix({ clientId: 'x-3' })],
+    });
+    expect(response.status).toBe(409);
+    expect(codes(response)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(response.errors![0]!.extensions).toMatchObject({ conflicts: [{ field: 'input[1].clientId' }] });
+    expect(await count(key)).toBe(1);
+    // Within one batch, the same clientId for two different fixes.
+    const twice = await key.request(ReportMany, {
+      input: [fix({ clientId: 'y' }), fix({ clientId: 'y', latitude: 2 })],
+    });
+    expect(codes(twice)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(twice.errors![0]!.extensions).toMatchObject({
+      locationId: null,
+      conflicts: [{ field: 'input[1].clientId' }],
+    });
+    expect(await count(key)).toBe(1);
+  });
+
+  it('lets exactly one of two different fixes sent at once with one clientId be stored', async () => {
+    const key = await server.key();
+    for (let round = 0; round < 5; round++) {
+      const clientId = `race-${round}`;
+      const results = await Promise.all([
+        key.request(Report, { input: fix({ clientId, latitude: 10 }) }),
+        key.request(Report, { input: fix({ clientId, latitude: 20 }) }),
+        key.request(Report, { input: fix({ clientId: `other-${round}` }) }),
+      ]);
+      const stored = results.slice(0, 2).filter((r) => r.data?.reportLocation);
+      expect(stored).toHaveLength(1);
+      expect(codes(results.find((r) => !r.data?.reportLocation)!)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+      // A report that shared the transaction is not failed by its neighbour.
+      expect(results[2]!.errors).toBeUndefined();
+    }
+    expect(await count(key)).toBe(10);
   });
 });

@@ -36,6 +36,26 @@ const subscriptionsByTransport = (samples: Map<string, number>) =>
   );
 
 describe('/metrics', () => {
+  it('has every labelled counter at 0 for every known label from the start, so rates see the first increment', async () => {
+    const fresh = await startTestServer();
+    try {
+      const text = await (await fetch(fresh.url.replace(/\/graphql$/, '/metrics'))).text();
+      for (const budget of ['reports', 'reads', 'manage', 'device']) {
+        expect(text).toContain(`gofindme_rate_limited_total{budget="${budget}"} 0`);
+      }
+      for (const kind of ['location', 'webhook_delivery']) {
+        expect(text).toContain(`gofindme_retention_deleted_total{kind="${kind}"} 0`);
+      }
+      for (const outcome of ['succeeded', 'failed', 'dead']) {
+        expect(text).toContain(`gofindme_webhook_deliveries_total{outcome="${outcome}"} 0`);
+      }
+      // The backlog is read from the shared database: the same on every instance.
+      expect(text).toMatch(/# HELP gofindme_webhook_backlog .*Cluster-wide.*do not sum it across instances/);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('exposes process, ingest, live and webhook metrics, and they move when traffic flows', async () => {
     const before = await scrape();
     for (const name of [

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { SCOPES } from '../src/auth/scopes.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -233,6 +234,19 @@ describe.skipIf(missing !== undefined)('two instances through Redis', { timeout:
     const sub = subscribe('sse', `${b.url}/graphql`, tvKey, UPDATES, { after: before });
     await sub.waitFor(1);
     sub.results.shift();
+    // A WebSocket the key opened on the other instance, and plain requests there.
+    const socket = new WebSocket(`${b.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: tvKey } }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    const viewerOnB = () =>
+      fetch(`${b.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': tvKey },
+        body: JSON.stringify({ query: '{ viewer { id } }' }),
+      }).then((r) => r.status);
+    expect(await viewerOnB()).toBe(200);
     const revokedAt = Date.now();
     await fetch(`${a.url}/graphql`, {
       method: 'POST',
@@ -241,6 +255,8 @@ describe.skipIf(missing !== undefined)('two instances through Redis', { timeout:
     });
     const [result] = await sub.waitFor(1, 6_000);
     expect(result!.errors![0]!.extensions).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await closed).toBe(4403);
+    await expect.poll(viewerOnB, { timeout: 5_000, interval: 200 }).toBe(401);
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     await sub.close();
   });

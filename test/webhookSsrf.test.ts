@@ -76,6 +76,19 @@ const REFUSED_URLS = [
   'http://[::ffff:a9fe:a9fe]/hook', // 169.254.169.254, mapped
   'http://[::]/hook',
   'http://[ff02::1]/hook',
+  // IPv6 outside global unicast, or special-purpose inside it: IPv4-compatible (::/96),
+  // NAT64, 6to4 and Teredo (embed IPv4), discard-only, documentation, SRv6, IETF protocol space
+  'http://[::7f00:1]/hook',
+  'http://[::127.0.0.1]/hook',
+  'http://[::a9fe:a9fe]/hook',
+  'http://[64:ff9b::7f00:1]/hook',
+  'http://[2002:7f00:1::1]/hook',
+  'http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+  'http://[100::1]/hook',
+  'http://[2001:db8::1]/hook',
+  'http://[3fff::1]/hook',
+  'http://[5f00::1]/hook',
+  'http://[2001:2::1]/hook',
   // names that resolve to such addresses (any one private address is enough)
   'http://localhost:4000/hook',
   'http://internal.test/hook',
@@ -100,6 +113,14 @@ describe('webhook URLs', () => {
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors![0]!.extensions!.issues![0]!.field).toBe('input.url');
     expect(response.errors![0]!.message).not.toMatch(/stack|at .*\.ts/);
+  });
+
+  it('accepts public IPv6 addresses', async () => {
+    const key = await server.key();
+    for (const url of ['http://[2606:4700:4700::1111]/hook', 'https://[2a00:1450:4001:82b::200e]/hook']) {
+      const response = await key.request(CreateWebhook, { input: { url } });
+      expect(response.errors, url).toBeUndefined();
+    }
   });
 
   it('accepts a public host, and refuses to change it to a private one', async () => {

@@ -237,7 +237,13 @@ describe('a server killed while deliveries are pending', { timeout: 180_000 }, (
 function workerConfig(webhooks: Partial<WebhookConfig> = {}) {
   return {
     locations: { maxFutureSkewMs: 300_000 },
-    live: { bufferLimit: 100, maxStreamsPerKey: 100, maxOperationsPerConnection: 50 },
+    live: {
+      bufferLimit: 100,
+      maxStreamsPerKey: 100,
+      maxOperationsPerConnection: 50,
+      reservationTimeoutMs: 30_000,
+      maxReservationsPerKey: 20,
+    },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...webhooks },
     retention: { days: 0, intervalMs: 3_600_000 },
     rateLimits: { reports: 0, reads: 0, manage: 0, device: 0 },

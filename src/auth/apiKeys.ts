@@ -1,10 +1,12 @@
 // API keys: creation (the key is returned once), listing, revocation, and the
-// per-request authentication, which is served from a short-lived cache.
+// per-operation authentication, which is served from a short-lived cache. What a key
+// holds open (sockets, streams) is tracked in `sessions` and ends when the key does.
 import { LRUCache } from 'lru-cache';
 import { AppError, forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { isUuid } from '../ids.ts';
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from './keyFormat.ts';
+import { KeySessions } from './keySessions.ts';
 import { isScope, type Scope } from './scopes.ts';
 
 /** Who is calling: resolved from the key on every request. */
@@ -14,6 +16,8 @@ export interface Principal {
   groupId: string;
   groupName: string;
   scopes: ReadonlySet<Scope>;
+  /** When the key stops working (null: never); a key cannot create one that outlives it. */
+  expiresAt: Date | null;
 }
 
 export interface ApiKey {
@@ -44,7 +48,17 @@ export interface ApiKeyServiceOptions {
   cacheTtlMs?: number;
   /** lastUsedAt is written at most this often per key. */
   touchIntervalMs?: number;
+  /** How often open sessions check that their keys are still valid (revocation elsewhere, expiry). */
+  sessionCheckIntervalMs?: number;
+  /** Tells the other instances that a key changed (see `changed`), so they act at once. */
+  announce?: (change: KeyChange) => void;
   onBackgroundError?: (error: unknown) => void;
+}
+
+/** A key revoked, or whose expiry moved; announced to every instance. */
+export interface KeyChange {
+  keyId: string;
+  revoked: boolean;
 }
 
 /** How long a rotated key keeps working when the caller does not say. */
@@ -63,10 +77,13 @@ const KEY_FIELDS = {
 } as const;
 
 export class ApiKeyService {
+  /** What keys hold open on this instance; ended when their key is revoked or expires. */
+  readonly sessions: KeySessions;
   private readonly cache: LRUCache<string, CachedKey>;
   private readonly lastTouched = new Map<string, number>();
   private readonly touchIntervalMs: number;
   private readonly onBackgroundError: (error: unknown) => void;
+  private readonly announce: (change: KeyChange) => void;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -75,6 +92,16 @@ export class ApiKeyService {
     this.cache = new LRUCache({ max: 10_000, ttl: options.cacheTtlMs ?? 5_000 });
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.announce = options.announce ?? (() => {});
+    this.sessions = new KeySessions({
+      isKeyActive: (keyIds) => this.activeAmong(keyIds),
+      checkIntervalMs: options.sessionCheckIntervalMs,
+      onError: this.onBackgroundError,
+    });
+  }
+
+  close(): void {
+    this.sessions.close();
   }
 
   /** Resolves the caller of a request; throws UNAUTHENTICATED for a missing, unknown, revoked or expired key. */
@@ -111,6 +138,7 @@ export class ApiKeyService {
       groupId: record.groupId,
       groupName: record.groupName,
       scopes: new Set(record.scopes),
+      expiresAt: record.expiresAt,
     };
   }
 
@@ -136,20 +164,31 @@ export class ApiKeyService {
     return { apiKey: toApiKey(row), key };
   }
 
-  /** Creates a key on behalf of another key: same group, and no scope the creator lacks. */
+  /**
+   * Creates a key on behalf of another key: same group, no scope the creator lacks, and
+   * never outliving the creator (no `expiresAt` given: the creator's; a later one is refused).
+   */
   createFor(
     creator: Principal,
     input: Omit<CreateApiKeyInput, 'groupId'>,
   ): Promise<{ apiKey: ApiKey; key: string }> {
     const missing = input.scopes.filter((scope) => !creator.scopes.has(scope));
     if (missing.length > 0) throw forbidden(`A key cannot grant scopes it lacks: ${missing.join(', ')}`);
-    return this.create({ ...input, groupId: creator.groupId });
+    const limit = creator.expiresAt;
+    if (limit && input.expiresAt && input.expiresAt > limit) {
+      throw InputError.at(
+        ['expiresAt'],
+        `must not be later than the creating key's own expiry (${limit.toISOString()})`,
+      );
+    }
+    return this.create({ ...input, expiresAt: input.expiresAt ?? limit, groupId: creator.groupId });
   }
 
   /**
-   * Rotation: a new key with the same name, scopes and expiry, while the old one keeps
-   * working until `oldKeyExpiresAt` (default 24 h from now; never later than it would
-   * have anyway), so that apps can switch without downtime. Both happen or neither.
+   * Rotation: a new key with the same name, scopes and expiry (capped at the rotating
+   * key's own), while the old one keeps working until `oldKeyExpiresAt` (default 24 h
+   * from now; never later than it would have anyway), so that apps can switch without
+   * downtime. Both happen or neither, and never from a key revoked meanwhile.
    */
   async rotateFor(
     creator: Principal,
@@ -158,34 +197,43 @@ export class ApiKeyService {
   ): Promise<{ apiKey: ApiKey; key: string; previous: ApiKey }> {
     const old = await this.get(creator.groupId, id);
     const now = Date.now();
-    if (old.revokedAt || (old.expiresAt && old.expiresAt.getTime() <= now)) {
-      throw new AppError('CONFLICT', 'This key is revoked or expired: create a new key instead');
-    }
     const missing = old.scopes.filter((scope) => !creator.scopes.has(scope));
     if (missing.length > 0) throw forbidden(`A key cannot grant scopes it lacks: ${missing.join(', ')}`);
     const until = oldKeyExpiresAt ?? new Date(now + ROTATION_OVERLAP_MS);
     if (until.getTime() < now) throw InputError.at(['oldKeyExpiresAt'], 'must not be in the past');
     const oldUntil = old.expiresAt && old.expiresAt < until ? old.expiresAt : until;
+    const limit = creator.expiresAt;
+    const expiresAt = limit && (!old.expiresAt || old.expiresAt > limit) ? limit : old.expiresAt;
     const key = generateKey();
-    const [created, previous] = await this.prisma.$transaction([
-      this.prisma.apiKey.create({
-        data: {
-          groupId: creator.groupId,
-          name: old.name,
-          prefix: displayPrefix(key),
-          hash: hashKey(key),
-          scopes: old.scopes,
-          expiresAt: old.expiresAt,
-        },
-        select: KEY_FIELDS,
-      }),
-      this.prisma.apiKey.update({
-        where: { id: old.id },
+    const { created, previous } = await this.prisma.$transaction(async (tx) => {
+      // Only a key that is still valid at this moment is rotated (a concurrent revoke wins).
+      const { count } = await tx.apiKey.updateMany({
+        where: { id: old.id, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] },
         data: { expiresAt: oldUntil },
-        select: { ...KEY_FIELDS, hash: true },
-      }),
-    ]);
+      });
+      if (count !== 1) {
+        throw new AppError('CONFLICT', 'This key is revoked or expired: create a new key instead');
+      }
+      return {
+        created: await tx.apiKey.create({
+          data: {
+            groupId: creator.groupId,
+            name: old.name,
+            prefix: displayPrefix(key),
+            hash: hashKey(key),
+            scopes: old.scopes,
+            expiresAt,
+          },
+          select: KEY_FIELDS,
+        }),
+        previous: await tx.apiKey.findUniqueOrThrow({
+          where: { id: old.id },
+          select: { ...KEY_FIELDS, hash: true },
+        }),
+      };
+    });
     this.forget(previous.hash);
+    this.announce({ keyId: previous.id, revoked: false });
     return { apiKey: toApiKey(created), key, previous: toApiKey(previous) };
   }
 
@@ -207,24 +255,23 @@ export class ApiKeyService {
   }
 
   /**
-   * Revokes a key at once. `groupId` scopes the lookup for API callers; the CLI
-   * (an operator) passes null. Revoking twice keeps the first revocation time.
+   * Revokes a key at once: its requests are refused and what it holds open (sockets,
+   * streams) ends here now and on other instances within seconds. `groupId` scopes the
+   * lookup for API callers; the CLI (an operator) passes null. Revoking twice keeps the
+   * first revocation time, also when two revocations race.
    */
   async revoke(id: string, groupId: string | null): Promise<ApiKey> {
     if (!isUuid(id)) throw notFound(`No API key with id "${id}"`);
-    const existing = await this.prisma.apiKey.findFirst({
-      where: { id, ...(groupId ? { groupId } : {}) },
-      select: { ...KEY_FIELDS, hash: true },
+    const where = { id, ...(groupId ? { groupId } : {}) };
+    await this.prisma.apiKey.updateMany({
+      where: { ...where, revokedAt: null },
+      data: { revokedAt: new Date() },
     });
-    if (!existing) throw notFound(`No API key with id "${id}"`);
-    const row = existing.revokedAt
-      ? existing
-      : await this.prisma.apiKey.update({
-          where: { id },
-          data: { revokedAt: new Date() },
-          select: { ...KEY_FIELDS, hash: true },
-        });
+    const row = await this.prisma.apiKey.findFirst({ where, select: { ...KEY_FIELDS, hash: true } });
+    if (!row) throw notFound(`No API key with id "${id}"`);
     this.forget(row.hash);
+    this.sessions.end(row.id);
+    this.announce({ keyId: row.id, revoked: true });
     return toApiKey(row);
   }
 
@@ -240,6 +287,12 @@ export class ApiKeyService {
       select: { id: true },
     });
     return new Set(rows.map((row) => row.id));
+  }
+
+  /** Another instance changed a key: read it again on its next use, and end its sessions if revoked. */
+  changed({ keyId, revoked }: KeyChange): void {
+    for (const [hash, record] of this.cache.entries()) if (record.id === keyId) this.cache.delete(hash);
+    if (revoked) this.sessions.end(keyId);
   }
 
   /** Drops a key from this instance's cache (after a revocation). */

@@ -1,4 +1,5 @@
 // Groups are tenants. They are created by operators (CLI), never through the API.
+import { isUniqueViolation } from '../db/limits.ts';
 import { AppError, InputError, notFound } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
@@ -17,9 +18,16 @@ export class GroupService {
     if (!NAME.test(name)) {
       throw InputError.at(['name'], 'must be 1-63 letters, digits, spaces, dots, dashes or underscores');
     }
-    const existing = await this.prisma.group.findUnique({ where: { name } });
-    if (existing) throw new AppError('CONFLICT', `A group named "${name}" already exists`);
-    return this.prisma.group.create({ data: { name }, select: { id: true, name: true, createdAt: true } });
+    // The unique name decides: two creations at once cannot both succeed.
+    try {
+      return await this.prisma.group.create({
+        data: { name },
+        select: { id: true, name: true, createdAt: true },
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new AppError('CONFLICT', `A group named "${name}" already exists`);
+      throw error;
+    }
   }
 
   list(): Promise<Group[]> {

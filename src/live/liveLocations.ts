@@ -44,9 +44,6 @@ export interface LiveOptions {
   /** Streams one key may hold open on this instance; more are refused with RATE_LIMITED. */
   maxStreamsPerKey?: number;
   replayPageSize?: number;
-  /** How often streams check that their key is still valid (revocation, expiry). */
-  keyCheckIntervalMs?: number;
-  isKeyActive?: (keyIds: string[]) => Promise<Set<string>>;
   onError?: (error: unknown) => void;
   /** Metrics hooks. */
   onPublished?: (count: number) => void;
@@ -62,7 +59,6 @@ export class LiveLocations {
   private readonly streamsByKey = new Map<string, Set<(error: AppError) => void>>();
   private readonly hubs = new Map<string, Hub>();
   private readonly onError: (error: unknown) => void;
-  private readonly keyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sql: Sql,
@@ -80,10 +76,6 @@ export class LiveLocations {
           }),
         );
     });
-    if (options.isKeyActive) {
-      this.keyTimer = setInterval(() => void this.checkKeys(), options.keyCheckIntervalMs ?? 2_000);
-      this.keyTimer.unref();
-    }
   }
 
   /** Open streams on this instance. */
@@ -112,7 +104,6 @@ export class LiveLocations {
 
   /** Ends every stream (shutdown). */
   close(): void {
-    if (this.keyTimer) clearInterval(this.keyTimer);
     // Another instance can take the stream over at once: the hint says so.
     this.endAll(
       new AppError('UNAVAILABLE', 'The server is shutting down; resume from your last cursor.', {
@@ -175,13 +166,15 @@ export class LiveLocations {
       };
       return;
     }
+    // Counted before the first await, so that streams starting at once cannot all pass the check.
     const stop = (error: AppError) => buffer.end(error);
-    const leave = await this.join(groupId, buffer);
     this.register(request.keyId, stop);
     const transport = request.transport ?? 'unknown';
     const delivered = this.options.onDelivered ?? (() => {});
     this.options.onStreamsChanged?.(transport, 1);
+    let leave = () => {};
     try {
+      leave = await this.join(groupId, buffer);
       const last = await this.lastSequence(groupId);
       if (cursor === undefined) {
         cursor = last;
@@ -195,6 +188,11 @@ export class LiveLocations {
           return;
         }
         for await (const location of this.range(groupId, deviceId, cursor, last)) {
+          // A long replay still ends at once when the subscriber falls behind or the server stops.
+          if (buffer.endedWith) {
+            yield { end: buffer.endedWith };
+            return;
+          }
           delivered(location, false);
           yield location;
         }
@@ -326,24 +324,6 @@ export class LiveLocations {
   private endAll(error: AppError) {
     for (const streams of this.streamsByKey.values()) for (const stop of streams) stop(error);
   }
-
-  private async checkKeys(): Promise<void> {
-    const keyIds = [...this.streamsByKey.keys()];
-    if (keyIds.length === 0 || !this.options.isKeyActive) return;
-    try {
-      const active = await this.options.isKeyActive(keyIds);
-      for (const keyId of keyIds) {
-        if (active.has(keyId)) continue;
-        for (const stop of this.streamsByKey.get(keyId) ?? []) {
-          stop(
-            new AppError('UNAUTHENTICATED', 'The API key of this subscription was revoked or has expired.'),
-          );
-        }
-      }
-    } catch (error) {
-      this.onError(error);
-    }
-  }
 }
 
 const unavailable = () =>
@@ -370,6 +350,8 @@ class EventBuffer {
   private size = 0;
   private waiting: ((value: readonly Location[] | { end: AppError } | undefined) => void) | undefined;
   private closed = false;
+  /** Why the stream was ended, once it was. */
+  endedWith: AppError | undefined;
 
   constructor(private readonly max: number) {}
 
@@ -391,6 +373,7 @@ class EventBuffer {
 
   end(error: AppError): void {
     if (this.closed) return;
+    this.endedWith = error;
     this.items.length = 0;
     this.size = 0;
     this.deliver({ end: error });

@@ -1,9 +1,10 @@
 // Reporting locations: validate, take each device's share of the rate limit, then store
 // through the group's writer.
 import type { RateLimits } from '../auth/rateLimits.ts';
-import type { Location } from './types.ts';
+import { AppError, formatPath } from '../errors.ts';
+import { type Location, locationId } from './types.ts';
 import { type LocationInput, LocationValidator } from './validation.ts';
-import type { LocationWriter } from './writer.ts';
+import { ClientIdReused, type LocationWriter } from './writer.ts';
 
 /** Who reports: the key's group stores the locations, the key's budgets pay for them. */
 export interface Caller {
@@ -26,7 +27,7 @@ export class LocationService {
   async report(caller: Caller, input: LocationInput): Promise<Location> {
     const report = this.validator.one(input);
     await this.rateLimits.consumeDevices(caller.keyId, [report.deviceId]);
-    const [location] = await this.writer.write(caller.groupId, [report]);
+    const [location] = await this.writer.write(caller.groupId, [report]).catch(refuseReused(() => ['input']));
     return location!;
   }
 
@@ -37,6 +38,30 @@ export class LocationService {
       caller.keyId,
       reports.map((report) => report.deviceId),
     );
-    return this.writer.write(caller.groupId, reports);
+    return this.writer.write(caller.groupId, reports).catch(refuseReused((index) => ['input', index]));
   }
+}
+
+/**
+ * A clientId sent again with a different fix: IDEMPOTENCY_KEY_REUSED (HTTP 409), naming
+ * each such report and the location stored under its clientId (Stripe's rule for
+ * idempotency keys). Nothing of the call was stored.
+ */
+function refuseReused(pathOf: (index: number) => (string | number)[]) {
+  return (error: unknown): never => {
+    if (!(error instanceof ClientIdReused)) throw error;
+    const conflicts = error.items.map(({ index, stored }) => ({
+      field: formatPath([...pathOf(index), 'clientId']),
+      path: [...pathOf(index), 'clientId'],
+      locationId: stored ? locationId(stored) : null,
+    }));
+    const first = conflicts[0]!;
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      first.locationId
+        ? `${first.field}: this device already stored a different fix under this clientId (location ${first.locationId}); a retry must send the same fix, a new fix needs a new clientId. Nothing was stored.`
+        : `${first.field}: this call uses the clientId twice for different fixes. Nothing was stored.`,
+      { details: { locationId: first.locationId, conflicts } },
+    );
+  };
 }

@@ -5,7 +5,9 @@
 //    commit one after another and sequence N+1 is never visible before N. A serial id
 //    cannot promise that: concurrent transactions commit out of order.
 // 2. Idempotent retries. A report whose (deviceId, clientId) is already stored returns
-//    the stored row and creates nothing.
+//    the stored row and creates nothing. The same clientId with a different fix is the
+//    caller's mistake (a reused counter): the call is refused (ClientIdReused) and nothing
+//    of it is written, rather than the new fix being dropped unseen.
 //
 // Holding a lock through COMMIT caps a group at one commit per disk flush, so reports
 // of a group are coalesced (group commit): one statement per group is in flight, and
@@ -49,6 +51,21 @@ interface PendingWrite {
   resolve(locations: Location[]): void;
   reject(error: unknown): void;
 }
+
+/**
+ * Reports whose clientId the device already used for a different fix (the position,
+ * time or any other field differs). `stored` is the stored location, or null when the
+ * call itself used the clientId twice for different fixes.
+ */
+export class ClientIdReused extends Error {
+  constructor(readonly items: { index: number; stored: Location | null }[]) {
+    super('clientId reused for a different fix');
+    this.name = 'ClientIdReused';
+  }
+}
+
+/** Reports of several callers shared a transaction and one of them conflicts: retry each alone. */
+class RetryAlone extends Error {}
 
 interface GroupQueue {
   pending: PendingWrite[];
@@ -100,7 +117,7 @@ export class LocationWriter {
       const results = await this.commit(groupId, batch);
       for (const [i, write] of batch.entries()) write.resolve(results[i]!);
     } catch (error) {
-      if (batch.length === 1) {
+      if (batch.length === 1 && !(error instanceof RetryAlone)) {
         batch[0]!.reject(error);
         return;
       }
@@ -121,24 +138,42 @@ export class LocationWriter {
     // Within one transaction, a repeated (deviceId, clientId) is stored once.
     const unique: LocationReport[] = [];
     const positions: number[][] = writes.map(() => []);
-    const firstByClientId = new Map<string, number>();
+    const firstByClientId = new Map<string, { index: number; write: number }>();
+    const reusedInCall: { index: number; stored: null }[] = [];
     writes.forEach((write, w) => {
-      for (const report of write.reports) {
+      write.reports.forEach((report, i) => {
         const key = report.clientId === null ? null : `${report.deviceId}\u0000${report.clientId}`;
         const seen = key === null ? undefined : firstByClientId.get(key);
         if (seen !== undefined) {
-          positions[w]!.push(seen);
-          continue;
+          if (!sameFix(unique[seen.index]!, report)) {
+            if (seen.write !== w) throw new RetryAlone();
+            reusedInCall.push({ index: i, stored: null });
+          }
+          positions[w]!.push(seen.index);
+          return;
         }
-        if (key !== null) firstByClientId.set(key, unique.length);
+        if (key !== null) firstByClientId.set(key, { index: unique.length, write: w });
         positions[w]!.push(unique.length);
         unique.push(report);
-      }
+      });
     });
+    if (reusedInCall.length > 0) throw new ClientIdReused(reusedInCall);
 
     const started = performance.now();
+    // A stored clientId answers a retry only if the retry is the same fix; checked before
+    // anything is written (fast path) or before COMMIT (safe path), so a refusal writes nothing.
+    const verify = (existing: ReadonlyMap<number, Location>) => {
+      const reused = [...existing].filter(([u, location]) => !sameFix(location, unique[u]!)).map(([u]) => u);
+      if (reused.length === 0) return;
+      if (writes.length > 1) throw new RetryAlone();
+      throw new ClientIdReused(
+        positions[0]!.flatMap((u, index) =>
+          reused.includes(u) ? [{ index, stored: existing.get(u)! }] : [],
+        ),
+      );
+    };
     const { stored, deliveries } =
-      (await this.storeFast(groupId, unique)) ?? (await this.storeSafely(groupId, unique));
+      (await this.storeFast(groupId, unique, verify)) ?? (await this.storeSafely(groupId, unique, verify));
     // New rows are numbered in input order, so they are already in sequence order.
     this.onCommitted({
       groupId,
@@ -150,7 +185,11 @@ export class LocationWriter {
   }
 
   /** One round trip; undefined when some report was stored before (then nothing was written). */
-  private async storeFast(groupId: string, reports: readonly LocationReport[]): Promise<Stored | undefined> {
+  private async storeFast(
+    groupId: string,
+    reports: readonly LocationReport[],
+    verify: (existing: ReadonlyMap<number, Location>) => void,
+  ): Promise<Stored | undefined> {
     let rows: StoredRow[];
     try {
       rows = await this.sql.query<StoredRow>(
@@ -163,7 +202,10 @@ export class LocationWriter {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
       throw error;
     }
-    if (rows.length !== reports.length || rows.some((row) => !row.fresh)) return undefined;
+    if (rows.length !== reports.length || rows.some((row) => !row.fresh)) {
+      verify(existingOf(groupId, rows));
+      return undefined;
+    }
     const stored = rows
       .sort((a, b) => Number(a.ord) - Number(b.ord))
       .map((row) => ({ fresh: true, location: toLocation(groupId, row) }));
@@ -171,7 +213,11 @@ export class LocationWriter {
   }
 
   /** Locks the group first, so the clientId check sees every earlier writer. */
-  private storeSafely(groupId: string, reports: readonly LocationReport[]): Promise<Stored> {
+  private storeSafely(
+    groupId: string,
+    reports: readonly LocationReport[],
+    verify: (existing: ReadonlyMap<number, Location>) => void,
+  ): Promise<Stored> {
     return this.sql.transaction(async (tx, [group]) => {
       if (!group) throw notFound('This key’s group no longer exists');
       const rows = await tx.query<StoredRow>(
@@ -179,6 +225,7 @@ export class LocationWriter {
         reportParams(groupId, reports, String(group.last)),
         'gofindme_safe_insert',
       );
+      verify(existingOf(groupId, rows)); // throwing rolls the transaction back
       // Fresh rows carry their rank among the new ones; map that back to the input position.
       const existingAt = new Set(rows.filter((r) => !r.fresh).map((r) => Number(r.ord) - 1));
       const freshPositions: number[] = [];
@@ -214,6 +261,25 @@ function takeBatch(pending: PendingWrite[]): PendingWrite[] {
     count++;
   }
   return pending.splice(0, count);
+}
+
+/** Rows already stored, by input position (their `ord` is the 1-based input position). */
+function existingOf(groupId: string, rows: readonly StoredRow[]): Map<number, Location> {
+  return new Map(rows.filter((r) => !r.fresh).map((r) => [Number(r.ord) - 1, toLocation(groupId, r)]));
+}
+
+/** Whether a report is the same fix as a stored location (a faithful retry). */
+function sameFix(stored: LocationReport, report: LocationReport): boolean {
+  return (
+    stored.latitude === report.latitude &&
+    stored.longitude === report.longitude &&
+    stored.accuracy === report.accuracy &&
+    stored.altitude === report.altitude &&
+    stored.speed === report.speed &&
+    stored.heading === report.heading &&
+    stored.battery === report.battery &&
+    stored.recordedAt.getTime() === report.recordedAt.getTime()
+  );
 }
 
 interface StoredRow extends LocationRow {

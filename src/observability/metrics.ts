@@ -3,9 +3,14 @@
 // The domain services stay free of prom-client: they take plain callbacks, and this
 // module turns them into counters, gauges and histograms.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { BUDGETS } from '../auth/rateLimits.ts';
 
 /** How a request arrived: plain HTTP (subscriptions there are SSE), graphql-sse, or WebSocket. */
-export type Transport = 'websocket' | 'sse' | 'graphql-sse';
+export const TRANSPORTS = ['websocket', 'sse', 'graphql-sse'] as const;
+export type Transport = (typeof TRANSPORTS)[number];
+
+/** What retention deletes (`gofindme_retention_deleted_total{kind}`). */
+export const RETENTION_KINDS = ['location', 'webhook_delivery'] as const;
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -68,8 +73,11 @@ export class Metrics {
 
   constructor(options: { webhookBacklog: () => Promise<number> }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gofindme_' });
+    // Every known label value starts at 0, so that an alert on a rate sees the first increment.
     for (const outcome of ['succeeded', 'failed', 'dead']) this.webhookDeliveries.inc({ outcome }, 0);
-    for (const transport of ['websocket', 'sse', 'graphql-sse']) this.liveSubscriptions.set({ transport }, 0);
+    for (const transport of TRANSPORTS) this.liveSubscriptions.set({ transport }, 0);
+    for (const budget of BUDGETS) this.rateLimited.inc({ budget }, 0);
+    for (const kind of RETENTION_KINDS) this.retentionDeleted.inc({ kind }, 0);
     const deliveries = this.webhookDeliveries;
     new Gauge({
       name: 'gofindme_webhook_success_ratio',
@@ -84,7 +92,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'gofindme_webhook_backlog',
-      help: 'Webhook deliveries of active webhooks not delivered yet (pending, being attempted or waiting to retry), over all instances.',
+      help: 'Webhook deliveries of active webhooks not delivered yet (pending, being attempted or waiting to retry). Cluster-wide: read from the shared database, so every instance reports the same value; do not sum it across instances.',
       registers: [this.registry],
       async collect() {
         this.set(await options.webhookBacklog());

@@ -9,7 +9,11 @@ const HTTP_STATUS: Partial<Record<AppError['code'], number>> = {
   UNAUTHENTICATED: 401,
   BAD_USER_INPUT: 400,
   RATE_LIMITED: 429,
+  IDEMPOTENCY_KEY_REUSED: 409,
 };
+
+/** RFC 9110: a 401 says how to authenticate. */
+const CHALLENGE = { 'WWW-Authenticate': 'Bearer realm="gofindme"' };
 
 export function toClientError(error: unknown, onUnexpected: (error: unknown) => void): GraphQLError {
   const graphqlError = error instanceof GraphQLError ? error : undefined;
@@ -21,6 +25,7 @@ export function toClientError(error: unknown, onUnexpected: (error: unknown) => 
       path: graphqlError?.path,
       extensions: {
         code: original.code,
+        ...original.details,
         ...(original instanceof InputError
           ? {
               issues: original.issues.map((issue) => ({
@@ -33,9 +38,11 @@ export function toClientError(error: unknown, onUnexpected: (error: unknown) => 
         ...(original.retryAfterSeconds === undefined ? {} : { retryAfter: original.retryAfterSeconds }),
         ...(original.code === 'RATE_LIMITED' && original.retryAfterSeconds !== undefined
           ? { http: { status: 429, headers: { 'Retry-After': String(original.retryAfterSeconds) } } }
-          : status
-            ? { http: { status } }
-            : {}),
+          : original.code === 'UNAUTHENTICATED'
+            ? { http: { status, headers: CHALLENGE } }
+            : status
+              ? { http: { status } }
+              : {}),
       },
     });
   }

@@ -1,7 +1,8 @@
 // GraphQL over WebSocket (graphql-ws protocol, `graphql-transport-ws`) on /graphql.
 // The key comes in connection_init as `connectionParams.apiKey`; a bad key closes
-// the socket with 4403 before any operation runs. Operations then run through Yoga,
-// with the same context factory as HTTP and SSE.
+// the socket with 4403 before any operation runs. The key is checked again for every
+// operation, and the socket is closed with 4403 as soon as its key is revoked or
+// expires. Operations then run through Yoga, with the same context factory as HTTP and SSE.
 import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -10,6 +11,7 @@ import type { Principal } from '../auth/apiKeys.ts';
 import type { Logger } from '../observability/logger.ts';
 import { withCode } from '../schema/errors.ts';
 import type { Services } from '../services.ts';
+import { gateOperationIds, OperationTracker } from './wsOperations.ts';
 import type { Yoga } from './yoga.ts';
 
 /** Largest message a client may send (operations are small). */
@@ -17,9 +19,19 @@ const MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Ping interval; a socket that does not answer with a pong in time is closed. */
 const KEEPALIVE_MS = 12_000;
 
+/** graphql-ws's close code for a refused key. */
+const FORBIDDEN = 4403;
+
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  operations: OperationTracker;
+}
+
+interface SocketState {
+  /** The key as sent in connection_init: authenticated again for every operation. */
+  apiKey: string;
+  operations: OperationTracker;
 }
 
 export function attachWebSocket(
@@ -30,38 +42,55 @@ export function attachWebSocket(
   options: { maxOperationsPerConnection: number } = { maxOperationsPerConnection: 50 },
 ) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_PAYLOAD_BYTES });
-  const principals = new WeakMap<object, Principal>();
-  // A client's protocol violation (a frame over maxPayload, an invalid frame) makes ws
-  // close the socket with the right code (1009, 1002) and then emit 'error', which
-  // graphql-ws prints to stderr as an internal error. It is the client's: log it at debug.
+  const sockets = new WeakMap<object, SocketState>();
+  // Installed before graphql-ws's own listeners (this handler is registered first).
   wss.on('connection', (socket) => {
     const emit = socket.emit.bind(socket);
+    const gated = gateOperationIds(socket, emit);
     socket.emit = (event: string | symbol, ...args: unknown[]) => {
+      // A client's protocol violation (a frame over maxPayload, an invalid frame) makes ws
+      // close the socket with the right code (1009, 1002) and then emit 'error', which
+      // graphql-ws prints to stderr as an internal error. It is the client's: log it at debug.
       const code = (args[0] as { code?: unknown } | undefined)?.code;
       if (event === 'error' && typeof code === 'string' && code.startsWith('WS_ERR_')) {
         logger.debug({ code }, 'websocket client sent an invalid frame');
         return true;
       }
-      return emit(event, ...args);
+      return gated(event, ...args);
     };
   });
+  const refuse = (socket: { close(code: number, reason: string): void }) =>
+    socket.close(FORBIDDEN, 'Forbidden: the API key is revoked or expired');
   useServer(
     {
       isProd: true,
       onConnect: async (ctx) => {
         const apiKey = ctx.connectionParams?.apiKey;
+        let principal: Principal;
         try {
-          principals.set(
-            ctx.extra.socket,
-            await services.apiKeys.authenticate(typeof apiKey === 'string' ? apiKey : null),
-          );
-          return true;
+          principal = await services.apiKeys.authenticate(typeof apiKey === 'string' ? apiKey : null);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
+        const { socket } = ctx.extra;
+        const operations = new OperationTracker();
+        sockets.set(socket, { apiKey: apiKey as string, operations });
+        // Its subscriptions each get an UNAUTHENTICATED error first (keyRevocation.ts), then it closes.
+        const endSession = services.apiKeys.sessions.add(principal.keyId, () => {
+          setTimeout(() => refuse(socket), 100).unref();
+        });
+        socket.once('close', () => {
+          endSession();
+          void operations.closeAll();
+        });
+        return true;
       },
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
-      subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
+      subscribe: async (args) => {
+        const { subscribe, operations } = args.rootValue as Enveloped;
+        const result = await subscribe(args);
+        return (isAsyncIterable(result) ? operations.track(result) : result) as never;
+      },
       onSubscribe: async (ctx, _id, payload) => {
         // ctx.subscriptions already holds this one.
         if (Object.keys(ctx.subscriptions).length > options.maxOperationsPerConnection) {
@@ -72,8 +101,17 @@ export function attachWebSocket(
             ),
           ];
         }
+        const state = sockets.get(ctx.extra.socket);
+        // Every operation runs with a key that is valid now, not only when the socket opened.
+        let principal: Principal;
+        try {
+          principal = await services.apiKeys.authenticate(state?.apiKey);
+        } catch (error) {
+          refuse(ctx.extra.socket);
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          principal: principals.get(ctx.extra.socket),
+          principal,
           transport: 'websocket',
           params: payload,
         });
@@ -93,7 +131,7 @@ export function attachWebSocket(
           operationName: payload.operationName,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: { execute, subscribe, operations: state!.operations } satisfies Enveloped,
         };
       },
       onError: (_ctx, _id, _payload, errors) => {
@@ -116,3 +154,6 @@ export function attachWebSocket(
       }),
   };
 }
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;

@@ -3,6 +3,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { ConnectionLimits } from '../app.ts';
 import type { Principal } from '../auth/apiKeys.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -13,7 +14,8 @@ import { schema } from '../schema/index.ts';
 import type { Services } from '../services.ts';
 import { cachedGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits, queryLimitPlugins } from './limits.ts';
+import { useKeyRevocation } from './keyRevocation.ts';
+import { type QueryLimits, queryLimitPlugins } from './limits.ts';
 import { useRateLimits } from './rateLimit.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
@@ -24,10 +26,7 @@ export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 export function createGraphQLServer(
   services: Services,
   logger: Logger,
-  options: { corsOrigins: '*' | string[]; queryLimits: QueryLimits } = {
-    corsOrigins: '*',
-    queryLimits: DEFAULT_QUERY_LIMITS,
-  },
+  options: { corsOrigins: '*' | string[]; queryLimits: QueryLimits; connections: ConnectionLimits },
 ): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
@@ -71,7 +70,12 @@ export function createGraphQLServer(
       useClientErrorCodes(),
       useRateLimits(services.rateLimits),
       useSharedSubscriptionExecution(),
-      useGraphQLSSE(services.apiKeys, logger),
+      useKeyRevocation(services.apiKeys.sessions),
+      useGraphQLSSE(services.apiKeys, logger, {
+        reservationTimeoutMs: options.connections.reservationTimeoutMs,
+        maxReservationsPerKey: options.connections.maxReservationsPerKey,
+        maxOperations: options.connections.maxOperationsPerConnection,
+      }),
     ],
   });
 }

@@ -1,6 +1,7 @@
 // Managing webhooks and reading their delivery log. Deliveries of locations are
 // enqueued by the location writer (same statement as the location); this service
 // enqueues test events and requeues deliveries (redeliver, replay).
+import { withinLimit } from '../db/limits.ts';
 import type { Sql } from '../db/sql.ts';
 import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
@@ -112,32 +113,40 @@ export class WebhookService {
 
   async create(groupId: string, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string }> {
     const data = await this.validate(input, true);
-    const count = await this.prisma.webhook.count({ where: { groupId } });
-    if (count >= MAX_WEBHOOKS) {
-      throw new AppError('CONFLICT', `A group can have at most ${MAX_WEBHOOKS} webhooks; delete one first`);
-    }
     const secret = newSecret();
-    const webhook = await this.prisma.webhook.create({
-      data: {
-        groupId,
-        url: data.url!,
-        description: data.description ?? null,
-        deviceIds: data.deviceIds ?? [],
-        secret,
-      },
-      select: WEBHOOK_SELECT,
+    const webhook = await withinLimit(this.prisma, 'webhooks', groupId, async (tx) => {
+      const count = await tx.webhook.count({ where: { groupId } });
+      if (count >= MAX_WEBHOOKS) {
+        throw new AppError('CONFLICT', `A group can have at most ${MAX_WEBHOOKS} webhooks; delete one first`);
+      }
+      return tx.webhook.create({
+        data: {
+          groupId,
+          url: data.url!,
+          description: data.description ?? null,
+          deviceIds: data.deviceIds ?? [],
+          secret,
+        },
+        select: WEBHOOK_SELECT,
+      });
     });
     return { webhook, secret };
   }
 
   /** Changes what is given. Enabling a disabled webhook resumes its paused deliveries. */
   async update(groupId: string, id: string, input: UpdateWebhookInput): Promise<Webhook> {
-    const current = await this.get(groupId, id);
+    await this.get(groupId, id);
     const data = await this.validate(input, false);
-    const enabling = input.active === true && !current.active;
-    const disabling = input.active === false && current.active;
+    let enabling = false;
     return this.prisma
       .$transaction(async (tx) => {
+        // Read under the row's lock: two updates at once (or a worker disabling it) take turns,
+        // so deliveries are paused exactly when the webhook ends up disabled.
+        const [current] = await tx.$queryRaw<{ active: boolean }[]>`
+          SELECT active FROM webhooks WHERE id = ${id}::uuid FOR UPDATE`;
+        if (!current) throw notFound(`No webhook with id "${id}" in this group`);
+        enabling = input.active === true && !current.active;
+        const disabling = input.active === false && current.active;
         const webhook = await tx.webhook.update({
           where: { id },
           data: {
@@ -209,34 +218,43 @@ export class WebhookService {
       : null;
     if (!delivery) throw notFound(`No webhook delivery with id "${deliveryId}" in this group`);
     if (!delivery.webhook.active) throw disabledError(delivery.webhook);
-    if (delivery.status === 'delivering') {
-      throw new AppError(
-        'CONFLICT',
-        'This delivery is being attempted right now; its result is recorded shortly',
-      );
-    }
-    const updated = await this.prisma.webhookDelivery.update({
-      where: { id: deliveryId },
-      data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
-    });
+    // Never while an attempt is running: the receiver would get the same webhook-id twice at
+    // once. The condition is in the UPDATE itself, so a worker claiming it meanwhile wins.
+    const updated = await this.prisma.webhookDelivery
+      .update({
+        where: { id: deliveryId, status: { not: 'delivering' } },
+        data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
+      })
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code !== 'P2025') throw error; // no row matched
+        throw new AppError(
+          'CONFLICT',
+          'This delivery is being attempted right now; its result is recorded shortly',
+        );
+      });
     this.onDue();
     return updated;
   }
 
   /**
    * Sends again every delivery of a webhook created in [from, to] (optionally of one
-   * status), except those being attempted right now. Returns how many.
+   * status), except those being attempted right now (never replayed, so a receiver never
+   * gets one webhook-id twice at once). Returns how many.
    */
   async replay(groupId: string, webhookId: string, range: ReplayRange): Promise<number> {
     const webhook = await this.get(groupId, webhookId);
     if (!webhook.active) throw disabledError(webhook);
     const to = range.to ?? new Date();
     if (to < range.from) throw InputError.at(['to'], 'must not be before from');
+    if (range.status === 'delivering') {
+      throw InputError.at(['status'], 'deliveries being attempted right now are never replayed');
+    }
     const { count } = await this.prisma.webhookDelivery.updateMany({
       where: {
         webhookId,
         createdAt: { gte: range.from, lte: to },
-        status: range.status ? range.status : { not: 'delivering' },
+        // In the UPDATE's condition, so that a delivery a worker claims meanwhile is left alone.
+        status: range.status ?? { not: 'delivering' },
       },
       data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
     });

@@ -95,7 +95,9 @@ export class UrlPolicy {
       }
     }
     const range = parsed.range();
-    return range === 'unicast' ? undefined : (RANGE_NAMES[range] ?? `a reserved address (${range})`);
+    if (range !== 'unicast') return RANGE_NAMES[range] ?? `a reserved address (${range})`;
+    if (parsed.kind() === 'ipv6') return ipv6Refusal(parsed as ipaddr.IPv6);
+    return undefined;
   }
 
   /**
@@ -145,6 +147,22 @@ export class UrlPolicy {
     if (addresses.length === 0) throw new UrlRefused(`${hostname} has no address`);
     return addresses;
   }
+}
+
+// IPv6 is allowed only in global unicast space (2000::/3, RFC 4291), outside the
+// special-purpose blocks of the IANA IPv6 Special-Purpose Address Registry that ipaddr.js
+// does not name. Everything else (the IPv4-compatible ::/96 such as ::127.0.0.1, NAT64
+// 64:ff9b::/96, discard-only 100::/64, SRv6 5f00::/16, ...) lies outside 2000::/3.
+const GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
+const IPV6_SPECIAL: [string, [ipaddr.IPv6, number]][] = [
+  ['an IETF protocol assignment address (2001::/23)', ipaddr.parseCIDR('2001::/23') as [ipaddr.IPv6, number]],
+  ['a documentation address', ipaddr.parseCIDR('2001:db8::/32') as [ipaddr.IPv6, number]],
+  ['a documentation address', ipaddr.parseCIDR('3fff::/20') as [ipaddr.IPv6, number]],
+];
+
+function ipv6Refusal(address: ipaddr.IPv6): string | undefined {
+  if (!address.match(GLOBAL_UNICAST)) return 'not a global unicast address';
+  return IPV6_SPECIAL.find(([, cidr]) => address.match(cidr))?.[0];
 }
 
 const RANGE_NAMES: Record<string, string> = {

@@ -36,6 +36,9 @@ type Documents = {
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DevicesDocument,
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.OneDeviceDocument,
+    "\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n": typeof types.CreateChildKeyDocument,
+    "\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n": typeof types.RotateWithLimitDocument,
+    "query ViewerAfterExpiry { viewer { id } }": typeof types.ViewerAfterExpiryDocument,
     "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportLiveDocument,
     "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": typeof types.RevokeLiveDocument,
     "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n": typeof types.StreamPositionDocument,
@@ -46,6 +49,8 @@ type Documents = {
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedHistoryDocument,
     "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": typeof types.SimulatedTracksDocument,
     "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.SimulatedDevicesDocument,
+    "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportFloodDocument,
+    "\n  mutation ReportOne($input: LocationInput!) {\n    reportLocation(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportOneDocument,
 };
 const documents: Documents = {
     "\n  query Viewer {\n    viewer {\n      id\n      name\n      prefix\n      scopes\n      group {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
@@ -70,6 +75,9 @@ const documents: Documents = {
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DevicesDocument,
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": types.OneDeviceDocument,
+    "\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n": types.CreateChildKeyDocument,
+    "\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n": types.RotateWithLimitDocument,
+    "query ViewerAfterExpiry { viewer { id } }": types.ViewerAfterExpiryDocument,
     "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportLiveDocument,
     "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": types.RevokeLiveDocument,
     "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n": types.StreamPositionDocument,
@@ -80,6 +88,8 @@ const documents: Documents = {
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedHistoryDocument,
     "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": types.SimulatedTracksDocument,
     "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": types.SimulatedDevicesDocument,
+    "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportFloodDocument,
+    "\n  mutation ReportOne($input: LocationInput!) {\n    reportLocation(input: $input) {\n      cursor\n    }\n  }\n": types.ReportOneDocument,
 };
 
 /**
@@ -187,6 +197,18 @@ export function graphql(source: "\n  query OneDevice($deviceId: String!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ViewerAfterExpiry { viewer { id } }"): (typeof documents)["query ViewerAfterExpiry { viewer { id } }"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -224,6 +246,14 @@ export function graphql(source: "\n  query SimulatedTracks($deviceId: String!) {
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportOne($input: LocationInput!) {\n    reportLocation(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ReportOne($input: LocationInput!) {\n    reportLocation(input: $input) {\n      cursor\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -64,6 +64,9 @@ export interface TestServerOptions {
   queryLimits?: QueryLimits;
   maxStreamsPerKey?: number;
   maxOperationsPerConnection?: number;
+  /** graphql-sse single-connection mode: reservation lifetime and cap per key. */
+  reservationTimeoutMs?: number;
+  maxReservationsPerKey?: number;
   /** Per-minute budgets; off unless given. */
   rateLimits?: { reports: number; reads: number; manage: number; device?: number };
   /** Where the server logs (silent unless TEST_LOG_LEVEL=debug). */
@@ -80,6 +83,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       bufferLimit: options.bufferLimit ?? 10_000,
       maxStreamsPerKey: options.maxStreamsPerKey ?? 5000,
       maxOperationsPerConnection: options.maxOperationsPerConnection ?? 50,
+      reservationTimeoutMs: options.reservationTimeoutMs ?? 30_000,
+      maxReservationsPerKey: options.maxReservationsPerKey ?? 20,
     },
     webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
     rateLimits: { reports: 0, reads: 0, manage: 0, device: 0, ...options.rateLimits },
@@ -99,7 +104,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     corsOrigins: options.corsOrigins,
     queryLimits: options.queryLimits,
-    maxOperationsPerConnection: options.maxOperationsPerConnection,
+    connections: config.live,
   });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
