@@ -99,7 +99,7 @@ type OnEvent = (clientId: string) => void;
 /** A bare graphql-ws client: connection_init, subscribe, and `next` messages. */
 function wsSubscriber(url: string, key: string, onEvent: OnEvent): Promise<() => void> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url.replace(/^http/, 'ws') + '/graphql', 'graphql-transport-ws');
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
     socket.on('error', reject);
     socket.on('open', () =>
       socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key } })),

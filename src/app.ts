@@ -8,7 +8,6 @@ import type { Logger } from './observability/logger.ts';
 import { requestContext, requestIdFrom } from './observability/requestContext.ts';
 import type { PubSub } from './pubsub/pubsub.ts';
 import type { Services } from './services.ts';
-import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './transport/limits.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 import { WebAssets } from './web/assets.ts';
@@ -20,23 +19,11 @@ export interface AppDeps {
   pubsub: PubSub;
   services: Services;
   logger: Logger;
-  /** CORS: browser origins allowed to call the API (default any). */
-  corsOrigins?: '*' | string[];
-  queryLimits?: QueryLimits;
-  /** Limits of long-lived connections (WebSocket, graphql-sse streams). */
-  connections?: ConnectionLimits;
+  config: AppConfig;
 }
 
-export type ConnectionLimits = Pick<
-  Config['live'],
-  'maxOperationsPerConnection' | 'reservationTimeoutMs' | 'maxReservationsPerKey'
->;
-
-const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
-  maxOperationsPerConnection: 50,
-  reservationTimeoutMs: 30_000,
-  maxReservationsPerKey: 20,
-};
+/** What the HTTP layer needs of the configuration. */
+export type AppConfig = Pick<Config, 'corsOrigins' | 'queryLimits' | 'live'>;
 
 export interface App {
   yoga: Yoga;
@@ -53,16 +40,8 @@ export interface App {
   readonly stopping: boolean;
 }
 
-export function createApp({
-  db,
-  pubsub,
-  services,
-  logger,
-  corsOrigins = '*',
-  queryLimits = DEFAULT_QUERY_LIMITS,
-  connections = DEFAULT_CONNECTION_LIMITS,
-}: AppDeps): App {
-  const yoga = createGraphQLServer(services, logger, { corsOrigins, queryLimits, connections });
+export function createApp({ db, pubsub, services, logger, config }: AppDeps): App {
+  const yoga = createGraphQLServer(services, logger, config);
 
   const web = new WebAssets();
 
@@ -146,9 +125,7 @@ export function createApp({
     );
   });
 
-  const websocket = attachWebSocket(server, yoga, services, logger, {
-    maxOperationsPerConnection: connections.maxOperationsPerConnection,
-  });
+  const websocket = attachWebSocket(server, yoga, services, logger, config.live);
 
   return {
     yoga,

@@ -103,7 +103,7 @@ async function execute(
       };
     }
     case 'keys revoke': {
-      const key = await services.apiKeys.revoke(required(argument, 'the key id'), null);
+      const key = await services.apiKeys.revokeAsOperator(required(argument, 'the key id'));
       return { text: `Revoked key "${key.name}" (${key.id}).`, json: keyJson(key) };
     }
     case 'db migrate':

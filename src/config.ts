@@ -1,7 +1,6 @@
 // The only module that reads process.env: parses and validates every setting at once.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import type { QueryLimits } from './transport/limits.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -20,132 +19,171 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(match[1]) * UNITS_MS[unit]);
 }
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration such as 500ms, 15s, 5m or 2h, got "${text}"`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
+/**
+ * Every setting's default, written as it would be in the environment. This table is the
+ * only place a default lives: the schema below parses it like any other value, and tests
+ * build their configuration through loadConfig too.
+ */
+export const DEFAULTS = {
+  NODE_ENV: 'development',
+  PORT: '4000',
+  HOST: '0.0.0.0',
+  DATABASE_POOL_SIZE: '10',
+  DATA_DIR: './data',
+  LOG_LEVEL: 'info',
+  LOCATION_MAX_FUTURE_SKEW: '5m',
+  LIVE_BUFFER_LIMIT: '10000',
+  LIVE_MAX_SUBSCRIPTIONS_PER_KEY: '5000',
+  WS_MAX_OPERATIONS_PER_CONNECTION: '50',
+  GRAPHQL_SSE_RESERVATION_TIMEOUT: '30s',
+  GRAPHQL_SSE_MAX_RESERVATIONS_PER_KEY: '20',
+  SHUTDOWN_TIMEOUT: '10s',
+  RATE_LIMIT_REPORTS_PER_MINUTE: '60000',
+  RATE_LIMIT_READS_PER_MINUTE: '6000',
+  RATE_LIMIT_MANAGE_PER_MINUTE: '600',
+  RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '600',
+  GRAPHQL_MAX_DEPTH: '10',
+  GRAPHQL_MAX_ALIASES: '20',
+  GRAPHQL_MAX_TOKENS: '2000',
+  GRAPHQL_MAX_DIRECTIVES: '20',
+  GRAPHQL_MAX_COST: '100000',
+  CORS_ORIGINS: '*',
+  RETENTION_DAYS: '30',
+  RETENTION_INTERVAL: '1h',
+  WEBHOOK_WORKER: 'true',
+  WEBHOOK_TIMEOUT_MS: '15000',
+  WEBHOOK_RETRY_SCHEDULE: '5s,5m,30m,2h,5h,10h,10h',
+  WEBHOOK_ALLOW_PRIVATE_CIDRS: '',
+  WEBHOOK_SECRET_OVERLAP: '24h',
+  WEBHOOK_DISABLE_AFTER: '5d',
+  WEBHOOK_CONCURRENCY: '200',
+  WEBHOOK_ENDPOINT_CONCURRENCY: '16',
+  WEBHOOKS_MAX_PER_GROUP: '50',
+} as const;
 
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const duration = () =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration such as 500ms, 15s, 5m or 2h, got "${text}"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
-const boolean = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'])
-    .default(fallback ? 'true' : 'false')
-    .transform((value) => ['true', '1', 'on', 'yes'].includes(value));
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** "5s,5m,30m" -> [5000, 300000, 1800000] */
-const durationList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const parts = text.split(',').map((part) => part.trim());
-      const values = parts.map(parseDuration);
-      const bad = parts.find((_, i) => values[i] === undefined);
-      if (bad !== undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected durations such as 5s,5m,30m, got "${bad}"` });
-        return z.NEVER;
-      }
-      return values as number[];
-    });
+const durationList = () =>
+  z.string().transform((text, ctx) => {
+    const parts = text.split(',').map((part) => part.trim());
+    const values = parts.map(parseDuration);
+    const bad = parts.find((_, i) => values[i] === undefined);
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected durations such as 5s,5m,30m, got "${bad}"` });
+      return z.NEVER;
+    }
+    return values as number[];
+  });
 
 /** "127.0.0.1/32,::1/128" -> parsed CIDRs */
-const cidrList = z
-  .string()
-  .default('')
-  .transform((text, ctx) => {
-    const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
-    for (const part of text.split(',').map((p) => p.trim())) {
-      if (part === '') continue;
-      try {
-        ranges.push(ipaddr.parseCIDR(part));
-      } catch {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected CIDRs such as 127.0.0.1/32 or ::1/128, got "${part}"`,
-        });
-        return z.NEVER;
-      }
+const cidrList = z.string().transform((text, ctx) => {
+  const ranges: [ipaddr.IPv4 | ipaddr.IPv6, number][] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') continue;
+    try {
+      ranges.push(ipaddr.parseCIDR(part));
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected CIDRs such as 127.0.0.1/32 or ::1/128, got "${part}"`,
+      });
+      return z.NEVER;
     }
-    return ranges;
-  });
+  }
+  return ranges;
+});
 
 const postgresUrl = z.string().refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
   message: 'expected a postgres:// or postgresql:// URL',
 });
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: integer(4000, 0, 65535),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ENV: z.enum(['development', 'production', 'test']),
+  PORT: integer(0, 65535),
+  HOST: z.string().min(1),
   DATABASE_URL: postgresUrl.optional(),
-  DATABASE_POOL_SIZE: integer(10, 1, 1000),
-  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_POOL_SIZE: integer(1, 1000),
+  DATA_DIR: z.string().min(1),
   REDIS_URL: z
     .string()
     .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), {
       message: 'expected a redis:// or rediss:// URL',
     })
     .optional(),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  LOCATION_MAX_FUTURE_SKEW: duration('5m'),
-  LIVE_BUFFER_LIMIT: integer(10_000, 10, 10_000_000),
-  LIVE_MAX_SUBSCRIPTIONS_PER_KEY: integer(5000, 1, 10_000_000),
-  WS_MAX_OPERATIONS_PER_CONNECTION: integer(50, 1, 100_000),
-  GRAPHQL_SSE_RESERVATION_TIMEOUT: duration('30s'),
-  GRAPHQL_SSE_MAX_RESERVATIONS_PER_KEY: integer(20, 1, 100_000),
-  SHUTDOWN_TIMEOUT: duration('10s'),
-  RATE_LIMIT_REPORTS_PER_MINUTE: integer(60_000, 0, 100_000_000),
-  RATE_LIMIT_READS_PER_MINUTE: integer(6_000, 0, 100_000_000),
-  RATE_LIMIT_MANAGE_PER_MINUTE: integer(600, 0, 100_000_000),
-  RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: integer(600, 0, 100_000_000),
-  GRAPHQL_MAX_DEPTH: integer(10, 1, 1000),
-  GRAPHQL_MAX_ALIASES: integer(20, 0, 100_000),
-  GRAPHQL_MAX_TOKENS: integer(2000, 50, 1_000_000),
-  GRAPHQL_MAX_DIRECTIVES: integer(20, 0, 100_000),
-  GRAPHQL_MAX_COST: integer(100_000, 10, 100_000_000),
-  CORS_ORIGINS: z
-    .string()
-    .default('*')
-    .transform((text, ctx) => {
-      const origins = text
-        .split(',')
-        .map((o) => o.trim())
-        .filter(Boolean);
-      if (origins.includes('*')) return '*' as const;
-      const bad = origins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
-      if (bad !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected * or origins such as https://app.example.com, got "${bad}"`,
-        });
-        return z.NEVER;
-      }
-      return origins;
-    }),
-  RETENTION_DAYS: integer(30, 0, 36_500),
-  RETENTION_INTERVAL: duration('1h'),
-  WEBHOOK_WORKER: boolean(true),
-  WEBHOOK_TIMEOUT_MS: integer(15_000, 100, 300_000),
-  WEBHOOK_RETRY_SCHEDULE: durationList('5s,5m,30m,2h,5h,10h,10h'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  LOCATION_MAX_FUTURE_SKEW: duration(),
+  LIVE_BUFFER_LIMIT: integer(10, 10_000_000),
+  LIVE_MAX_SUBSCRIPTIONS_PER_KEY: integer(1, 10_000_000),
+  WS_MAX_OPERATIONS_PER_CONNECTION: integer(1, 100_000),
+  GRAPHQL_SSE_RESERVATION_TIMEOUT: duration(),
+  GRAPHQL_SSE_MAX_RESERVATIONS_PER_KEY: integer(1, 100_000),
+  SHUTDOWN_TIMEOUT: duration(),
+  RATE_LIMIT_REPORTS_PER_MINUTE: integer(0, 100_000_000),
+  RATE_LIMIT_READS_PER_MINUTE: integer(0, 100_000_000),
+  RATE_LIMIT_MANAGE_PER_MINUTE: integer(0, 100_000_000),
+  RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: integer(0, 100_000_000),
+  GRAPHQL_MAX_DEPTH: integer(1, 1000),
+  GRAPHQL_MAX_ALIASES: integer(0, 100_000),
+  GRAPHQL_MAX_TOKENS: integer(50, 1_000_000),
+  GRAPHQL_MAX_DIRECTIVES: integer(0, 100_000),
+  GRAPHQL_MAX_COST: integer(10, 100_000_000),
+  CORS_ORIGINS: z.string().transform((text, ctx) => {
+    const origins = text
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    if (origins.includes('*')) return '*' as const;
+    const bad = origins.find((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected * or origins such as https://app.example.com, got "${bad}"`,
+      });
+      return z.NEVER;
+    }
+    return origins;
+  }),
+  RETENTION_DAYS: integer(0, 36_500),
+  RETENTION_INTERVAL: duration(),
+  // true/false, 1/0, yes/no, on/off (zod's stringbool)
+  WEBHOOK_WORKER: z.stringbool(),
+  WEBHOOK_TIMEOUT_MS: integer(100, 300_000),
+  WEBHOOK_RETRY_SCHEDULE: durationList(),
   WEBHOOK_ALLOW_PRIVATE_CIDRS: cidrList,
-  WEBHOOK_SECRET_OVERLAP: duration('24h'),
-  WEBHOOK_DISABLE_AFTER: duration('5d'),
-  WEBHOOK_CONCURRENCY: integer(200, 1, 10_000),
-  WEBHOOK_ENDPOINT_CONCURRENCY: integer(16, 1, 1000),
+  WEBHOOK_SECRET_OVERLAP: duration(),
+  WEBHOOK_DISABLE_AFTER: duration(),
+  WEBHOOK_CONCURRENCY: integer(1, 10_000),
+  WEBHOOK_ENDPOINT_CONCURRENCY: integer(1, 1000),
+  WEBHOOKS_MAX_PER_GROUP: integer(1, 100_000),
 });
+
+/** What one GraphQL document may ask for, on every transport. */
+export interface QueryLimits {
+  /** Nesting of selections (introspection is exempt). */
+  maxDepth: number;
+  maxAliases: number;
+  /** Lexical tokens of the document: stops huge documents before they are parsed. */
+  maxTokens: number;
+  maxDirectives: number;
+  /** GraphQL Armor's static cost: objects 2, scalars 1, growing with depth (introspection exempt). */
+  maxCost: number;
+  /** Hide "Did you mean …?" hints (on in production: they reveal the schema to anyone). */
+  blockSuggestions: boolean;
+}
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -198,31 +236,22 @@ export interface WebhookConfig {
   concurrency: number;
   /** Requests in flight per worker to one endpoint. */
   endpointConcurrency: number;
+  /** Webhooks one group may have. */
+  maxPerGroup: number;
 }
-
-export const DEFAULT_WEBHOOK_CONFIG: WebhookConfig = {
-  worker: true,
-  timeoutMs: 15_000,
-  retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
-  allowPrivateCidrs: [],
-  secretOverlapMs: 86_400_000,
-  disableAfterMs: 5 * 86_400_000,
-  concurrency: 200,
-  endpointConcurrency: 16,
-};
 
 export type DatabaseConfig =
   | { kind: 'postgres'; url: string; poolSize: number }
   /** `dataDir` may be `memory://` for a throw-away database. */
   | { kind: 'embedded'; dataDir: string };
 
-/** Reads the environment; throws a ConfigError listing every problem found. */
+/** Reads the environment (over DEFAULTS); throws a ConfigError listing every problem found. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means "unset", as in most deployment tools.
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = envSchema.safeParse(present);
+  const parsed = envSchema.safeParse({ ...DEFAULTS, ...present });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
@@ -270,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       disableAfterMs: e.WEBHOOK_DISABLE_AFTER,
       concurrency: e.WEBHOOK_CONCURRENCY,
       endpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
+      maxPerGroup: e.WEBHOOKS_MAX_PER_GROUP,
     },
   };
 }

@@ -16,9 +16,7 @@ async function main(): Promise<void> {
     pubsub: runtime.pubsub,
     services: runtime.services,
     logger,
-    corsOrigins: config.corsOrigins,
-    queryLimits: config.queryLimits,
-    connections: config.live,
+    config,
   });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

@@ -4,12 +4,13 @@
 // one after another, so these tests matter most in CI's PostgreSQL run.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadConfig } from '../src/config.ts';
 import { AppError } from '../src/errors.ts';
-import { MAX_WEBHOOKS } from '../src/webhooks/service.ts';
 import { type Receiver, startReceiver } from './helpers/receiver.ts';
 import { codes, startTestServer, type TestServer } from './helpers/server.ts';
 import { CreateWebhook, createWebhook, deliveriesOf, Redeliver, Replay, report } from './helpers/webhooks.ts';
 
+const MAX_WEBHOOKS = loadConfig({}).webhooks.maxPerGroup;
 let server: TestServer;
 const receivers: Receiver[] = [];
 beforeAll(async () => {

@@ -5,14 +5,13 @@ import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.ts';
-import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
 import { subscribe, TRANSPORTS } from './helpers/subscriptions.ts';
 
 let server: TestServer;
 let key: TestKey;
 beforeAll(async () => {
-  server = await startTestServer({ queryLimits: { ...DEFAULT_QUERY_LIMITS, blockSuggestions: true } });
+  server = await startTestServer({ queryLimits: { blockSuggestions: true } });
   key = await server.key();
 });
 afterAll(async () => {
@@ -99,7 +98,11 @@ describe('query limits', () => {
       await open.stop();
     }
     expect(loadConfig({ NODE_ENV: 'production' }).queryLimits.blockSuggestions).toBe(true);
-    expect(loadConfig({}).queryLimits).toEqual(DEFAULT_QUERY_LIMITS);
+    expect(loadConfig({}).queryLimits).toMatchObject({
+      maxDepth: 10,
+      maxAliases: 20,
+      blockSuggestions: false,
+    });
     expect(loadConfig({ GRAPHQL_MAX_DEPTH: '4' }).queryLimits.maxDepth).toBe(4);
   });
 });

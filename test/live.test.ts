@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
 import type { LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
@@ -41,7 +40,7 @@ beforeAll(async () => {
   // The slow-consumer tests make events large with 120 aliases: allow them here.
   server = await startTestServer({
     bufferLimit: 200,
-    queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 500 },
+    queryLimits: { maxAliases: 500 },
   });
 });
 afterAll(() => server.stop());

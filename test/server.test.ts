@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ConfigError, DEFAULT_WEBHOOK_CONFIG, loadConfig } from '../src/config.ts';
-import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
+import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
 import { exitOf, startServerProcess } from './helpers/processes.ts';
 import { subscribe } from './helpers/subscriptions.ts';
 
@@ -33,12 +32,29 @@ describe('configuration', () => {
         maxReservationsPerKey: 20,
       },
       redisUrl: undefined,
-      webhooks: DEFAULT_WEBHOOK_CONFIG,
+      webhooks: {
+        worker: true,
+        timeoutMs: 15_000,
+        retrySchedule: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+        allowPrivateCidrs: [],
+        secretOverlapMs: 86_400_000,
+        disableAfterMs: 5 * 86_400_000,
+        concurrency: 200,
+        endpointConcurrency: 16,
+        maxPerGroup: 50,
+      },
       retention: { days: 30, intervalMs: 3_600_000 },
       shutdownTimeoutMs: 10_000,
       corsOrigins: '*',
       rateLimits: { reports: 60_000, reads: 6_000, manage: 600, device: 600 },
-      queryLimits: DEFAULT_QUERY_LIMITS,
+      queryLimits: {
+        maxDepth: 10,
+        maxAliases: 20,
+        maxTokens: 2000,
+        maxDirectives: 20,
+        maxCost: 100_000,
+        blockSuggestions: false,
+      },
     });
     const pgConfig = loadConfig({
       DATABASE_URL: 'postgresql://u@h:5432/db',
@@ -47,6 +63,15 @@ describe('configuration', () => {
     });
     expect(pgConfig.database).toEqual({ kind: 'postgres', url: 'postgresql://u@h:5432/db', poolSize: 25 });
     expect(pgConfig.locations.maxFutureSkewMs).toBe(90_000);
+  });
+
+  it('documents every setting, with its default, in the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\``));
+      expect(row, name).toBeDefined();
+      if (value !== '') expect(row, name).toContain(`\`${value}\``);
+    }
   });
 
   it('reports every problem at once', () => {

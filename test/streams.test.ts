@@ -3,7 +3,6 @@
 // single-connection reservations are bound to their key, expire when not opened, and are
 // capped per key.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_QUERY_LIMITS } from '../src/transport/limits.ts';
 import type { LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
@@ -22,7 +21,7 @@ beforeAll(async () => {
     bufferLimit: 200,
     reservationTimeoutMs: 600,
     maxReservationsPerKey: 2,
-    queryLimits: { ...DEFAULT_QUERY_LIMITS, maxAliases: 500 },
+    queryLimits: { maxAliases: 500 },
   });
 });
 afterAll(() => server.stop());

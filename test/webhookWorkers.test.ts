@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from '../src/config.ts';
+import type { WebhookConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMemoryPubSub } from '../src/pubsub/pubsub.ts';
 import { createServices, type Services } from '../src/services.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { runCli, type ServerProcess, startServerProcess, startWorkerProcess } from './helpers/processes.ts';
 import { type Receiver, startReceiver, verify } from './helpers/receiver.ts';
-import { graphqlRequest, LOOPBACK, startTestServer, type TestKey } from './helpers/server.ts';
+import { graphqlRequest, startTestServer, type TestKey, testConfig } from './helpers/server.ts';
 import { CreateWebhook, createWebhook, ReportLocations, report, Webhooks } from './helpers/webhooks.ts';
 
 describe('several workers on one database', () => {
@@ -22,7 +22,7 @@ describe('several workers on one database', () => {
     try {
       // Two more workers with their own HTTP clients on the same database (on
       // PostgreSQL they claim over separate pooled connections, concurrently).
-      const config = workerConfig({ endpointConcurrency: 8 });
+      const config = workerConfig(server.database, { endpointConcurrency: 8 });
       for (let i = 0; i < 2; i++) {
         workers.push(
           createServices(server.runtime.db, createMemoryPubSub(), config, createLogger('silent'), {
@@ -103,7 +103,12 @@ describe('one worker, several endpoints', () => {
       await hook.waitFor(2);
       await server.runtime.services.webhookWorker.stop(100);
       // Handed back: due now, the cut-off attempt not counted (its lease would have been 65 s).
-      other = createServices(server.runtime.db, createMemoryPubSub(), workerConfig(), createLogger('silent'));
+      other = createServices(
+        server.runtime.db,
+        createMemoryPubSub(),
+        workerConfig(server.database),
+        createLogger('silent'),
+      );
       other.webhookWorker.start();
       const requests = await hook.waitFor(4, 5000);
       expect(new Set(requests.slice(2).map((r) => r.id))).toEqual(
@@ -234,21 +239,9 @@ describe('a server killed while deliveries are pending', { timeout: 180_000 }, (
   });
 });
 
-function workerConfig(webhooks: Partial<WebhookConfig> = {}) {
-  return {
-    locations: { maxFutureSkewMs: 300_000 },
-    live: {
-      bufferLimit: 100,
-      maxStreamsPerKey: 100,
-      maxOperationsPerConnection: 50,
-      reservationTimeoutMs: 30_000,
-      maxReservationsPerKey: 20,
-    },
-    webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...webhooks },
-    retention: { days: 0, intervalMs: 3_600_000 },
-    rateLimits: { reports: 0, reads: 0, manage: 0, device: 0 },
-    redisUrl: undefined,
-  };
+/** The configuration of an extra worker next to a test server, on its database. */
+function workerConfig(database: TestDatabase, webhooks: Partial<WebhookConfig> = {}) {
+  return testConfig(database, { webhooks, bufferLimit: 100, maxStreamsPerKey: 100, retentionDays: 0 });
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {

@@ -4,7 +4,7 @@
 import { LRUCache } from 'lru-cache';
 import { AppError, forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
-import { isUuid } from '../ids.ts';
+import { type InGroup, isUuid } from '../ids.ts';
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from './keyFormat.ts';
 import { KeySessions } from './keySessions.ts';
 import { isScope, type Scope } from './scopes.ts';
@@ -192,10 +192,10 @@ export class ApiKeyService {
    */
   async rotateFor(
     creator: Principal,
-    id: string,
+    ref: InGroup,
     oldKeyExpiresAt?: Date | null,
   ): Promise<{ apiKey: ApiKey; key: string; previous: ApiKey }> {
-    const old = await this.get(creator.groupId, id);
+    const old = await this.get(ref);
     const now = Date.now();
     const missing = old.scopes.filter((scope) => !creator.scopes.has(scope));
     if (missing.length > 0) throw forbidden(`A key cannot grant scopes it lacks: ${missing.join(', ')}`);
@@ -237,7 +237,7 @@ export class ApiKeyService {
     return { apiKey: toApiKey(created), key, previous: toApiKey(previous) };
   }
 
-  async get(groupId: string, id: string): Promise<ApiKey> {
+  async get({ groupId, id }: InGroup): Promise<ApiKey> {
     const row = isUuid(id)
       ? await this.prisma.apiKey.findFirst({ where: { id, groupId }, select: KEY_FIELDS })
       : null;
@@ -255,14 +255,22 @@ export class ApiKeyService {
   }
 
   /**
-   * Revokes a key at once: its requests are refused and what it holds open (sockets,
-   * streams) ends here now and on other instances within seconds. `groupId` scopes the
-   * lookup for API callers; the CLI (an operator) passes null. Revoking twice keeps the
-   * first revocation time, also when two revocations race.
+   * Revokes a key of the group at once: its requests are refused and what it holds open
+   * (sockets, streams) ends here now and on other instances within seconds. Revoking twice
+   * keeps the first revocation time, also when two revocations race.
    */
-  async revoke(id: string, groupId: string | null): Promise<ApiKey> {
+  revoke({ groupId, id }: InGroup): Promise<ApiKey> {
+    return this.revokeWhere(id, { groupId });
+  }
+
+  /** Revokes any key by id: for the operator's command line. */
+  revokeAsOperator(id: string): Promise<ApiKey> {
+    return this.revokeWhere(id, {});
+  }
+
+  private async revokeWhere(id: string, scope: { groupId?: string }): Promise<ApiKey> {
     if (!isUuid(id)) throw notFound(`No API key with id "${id}"`);
-    const where = { id, ...(groupId ? { groupId } : {}) };
+    const where = { id, ...scope };
     await this.prisma.apiKey.updateMany({
       where: { ...where, revokedAt: null },
       data: { revokedAt: new Date() },

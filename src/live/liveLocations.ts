@@ -12,19 +12,19 @@
 // Each stream buffers at most `maxBuffered` locations; a subscriber that falls further
 // behind is ended with SLOW_CONSUMER and resumes from its last cursor.
 
+import { streamCursor } from '../cursors.ts';
 import type { Sql } from '../db/sql.ts';
 import { AppError, InputError } from '../errors.ts';
+import { deviceIdError } from '../ids.ts';
 import {
-  decodeSequenceCursor,
-  encodeSequenceCursor,
+  fromWire,
   LOCATION_COLUMNS,
   type Location,
   type LocationRow,
   toLocation,
-} from '../locations/types.ts';
-import { deviceIdError } from '../locations/validation.ts';
+  toWire,
+} from '../locations/record.ts';
 import type { PubSub } from '../pubsub/pubsub.ts';
-import type { WireLocation } from '../pubsub/topics.ts';
 
 export interface StreamRequest {
   groupId: string;
@@ -40,9 +40,9 @@ export interface StreamRequest {
 export type StreamEvent = Location | { end: AppError };
 
 export interface LiveOptions {
-  maxBuffered?: number;
+  maxBuffered: number;
   /** Streams one key may hold open on this instance; more are refused with RATE_LIMITED. */
-  maxStreamsPerKey?: number;
+  maxStreamsPerKey: number;
   replayPageSize?: number;
   onError?: (error: unknown) => void;
   /** Metrics hooks. */
@@ -63,9 +63,9 @@ export class LiveLocations {
   constructor(
     private readonly sql: Sql,
     private readonly pubsub: PubSub,
-    private readonly options: LiveOptions = {},
+    private readonly options: LiveOptions,
   ) {
-    this.maxBuffered = options.maxBuffered ?? 10_000;
+    this.maxBuffered = options.maxBuffered;
     this.replayPageSize = options.replayPageSize ?? 500;
     this.onError = options.onError ?? (() => {});
     pubsub.onHealthChange((healthy) => {
@@ -99,7 +99,7 @@ export class LiveLocations {
 
   /** The group's stream position now: resuming after it streams everything stored from now on. */
   async streamCursor(groupId: string): Promise<string> {
-    return encodeSequenceCursor(await this.lastSequence(groupId));
+    return streamCursor.encode(await this.lastSequence(groupId));
   }
 
   /** Ends every stream (shutdown). */
@@ -144,10 +144,10 @@ export class LiveLocations {
     }
     let cursor: bigint | undefined;
     if (request.after != null) {
-      cursor = decodeSequenceCursor(request.after);
+      cursor = streamCursor.decode(request.after);
       // Errors that end a stream are yielded, so every transport shows them the same way.
       if (cursor === undefined) {
-        yield { end: InputError.at(['after'], 'is not a Location.cursor') };
+        yield { end: InputError.at(['after'], `is not a ${streamCursor.name}`) };
         return;
       }
     }
@@ -156,7 +156,7 @@ export class LiveLocations {
       yield { end: unavailable() };
       return;
     }
-    const limit = this.options.maxStreamsPerKey ?? Number.POSITIVE_INFINITY;
+    const limit = this.options.maxStreamsPerKey;
     if ((this.streamsByKey.get(request.keyId)?.size ?? 0) >= limit) {
       yield {
         end: new AppError(
@@ -408,31 +408,4 @@ class EventBuffer {
       this.items.push(item);
     }
   }
-}
-
-export function toWire(location: Location): WireLocation {
-  return {
-    deviceId: location.deviceId,
-    sequence: location.sequence.toString(),
-    latitude: location.latitude,
-    longitude: location.longitude,
-    accuracy: location.accuracy,
-    altitude: location.altitude,
-    speed: location.speed,
-    heading: location.heading,
-    battery: location.battery,
-    recordedAt: location.recordedAt.toISOString(),
-    receivedAt: location.receivedAt.toISOString(),
-    clientId: location.clientId,
-  };
-}
-
-function fromWire(groupId: string, wire: WireLocation): Location {
-  return {
-    ...wire,
-    groupId,
-    sequence: BigInt(wire.sequence),
-    recordedAt: new Date(wire.recordedAt),
-    receivedAt: new Date(wire.receivedAt),
-  };
 }

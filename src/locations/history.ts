@@ -1,21 +1,12 @@
 // Reading stored locations: history pages and the devices of a group.
 
+import { deviceCursor, historyCursor } from '../cursors.ts';
 import type { Sql } from '../db/sql.ts';
 import { InputError } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
-import { LOCATION_COLUMNS, type Location, type LocationRow, toLocation } from './types.ts';
-import { checkDeviceId, isDeviceId } from './validation.ts';
-
-export const MAX_PAGE_SIZE = 1000;
-
-/** A keyset window as produced by Relay arguments (see resolveCursorConnection). */
-export interface PageWindow {
-  after?: string;
-  before?: string;
-  limit: number;
-  /** Read backwards from `before` (or from the end), e.g. for `last: 10`. */
-  inverted: boolean;
-}
+import { checkDeviceId } from '../ids.ts';
+import type { PageWindow } from '../paging.ts';
+import { LOCATION_COLUMNS, type Location, type LocationRow, toLocation } from './record.ts';
 
 export interface HistoryFilter {
   deviceId?: string | null;
@@ -30,41 +21,14 @@ export interface Device {
   createdAt: Date;
 }
 
-type PrismaLocation = Prisma.LocationGetPayload<object>;
 type DeviceRow = Prisma.DeviceGetPayload<object>;
 
-/** History is ordered by the device's clock (recordedAt), then by sequence. */
-export function historyCursor(location: Location): string {
-  return Buffer.from(`t:${location.recordedAt.getTime()}:${location.sequence}`).toString('base64url');
-}
+/** The cursor of a location in history pages (ordered by the device's clock, then sequence). */
+export const historyCursorOf = (location: Location) =>
+  historyCursor.encode({ recordedAt: location.recordedAt, sequence: location.sequence });
 
-function parseHistoryCursor(cursor: string, argument: string): { recordedAt: Date; sequence: bigint } {
-  // At most 15 digits of milliseconds (always a valid date) and 18 of sequence (within bigint).
-  const match = /^t:(-?\d{1,15}):(\d{1,18})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw InputError.at([argument], 'is not a cursor returned by this connection');
-  return { recordedAt: new Date(Number(match[1])), sequence: BigInt(match[2]!) };
-}
-
-export function deviceCursor(device: Device): string {
-  return Buffer.from(`d:${device.deviceId}`).toString('base64url');
-}
-
-function parseDeviceCursor(cursor: string, argument: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('d:') || !isDeviceId(text.slice(2))) {
-    throw InputError.at([argument], 'is not a cursor returned by this connection');
-  }
-  return text.slice(2);
-}
-
-export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
-  for (const name of ['first', 'last'] as const) {
-    const value = args[name];
-    if (value != null && (value < 0 || value > MAX_PAGE_SIZE)) {
-      throw InputError.at([name], `must be between 0 and ${MAX_PAGE_SIZE}`);
-    }
-  }
-}
+/** The cursor of a device in device pages. */
+export const deviceCursorOf = (device: Device) => deviceCursor.encode(device.deviceId);
 
 export class LocationHistory {
   constructor(
@@ -72,50 +36,44 @@ export class LocationHistory {
     private readonly sql: Sql,
   ) {}
 
+  /** A page of history, ordered by recordedAt then sequence (`inverted`: from the newest). */
   async locations(groupId: string, filter: HistoryFilter, window: PageWindow): Promise<Location[]> {
     if (filter.deviceId != null) checkDeviceId(filter.deviceId, ['deviceId']);
     if (filter.from && filter.to && filter.from > filter.to)
       throw InputError.at(['from'], 'must not be after `to`');
-    const keyset: Prisma.LocationWhereInput[] = [];
-    if (window.after) {
-      const c = parseHistoryCursor(window.after, 'after');
-      keyset.push({
-        OR: [
-          { recordedAt: { gt: c.recordedAt } },
-          { recordedAt: c.recordedAt, sequence: { gt: c.sequence } },
-        ],
-      });
+    const params: unknown[] = [groupId];
+    const where = ['l.group_id = $1::uuid'];
+    const param = (value: unknown, type: string) => {
+      params.push(value);
+      return `$${params.length}::${type}`;
+    };
+    if (filter.deviceId != null) where.push(`l.device_id = ${param(filter.deviceId, 'text')}`);
+    if (filter.from) where.push(`l.recorded_at >= ${param(filter.from.toISOString(), 'timestamptz')}`);
+    if (filter.to) where.push(`l.recorded_at <= ${param(filter.to.toISOString(), 'timestamptz')}`);
+    // Keyset bounds on (recorded_at, sequence), the order of the history indexes.
+    for (const [token, argument, op] of [
+      [window.after, 'after', '>'],
+      [window.before, 'before', '<'],
+    ] as const) {
+      if (!token) continue;
+      const c = historyCursor.parse(token, argument);
+      where.push(
+        `(l.recorded_at, l.sequence) ${op} (${param(c.recordedAt.toISOString(), 'timestamptz')}, ${param(c.sequence.toString(), 'bigint')})`,
+      );
     }
-    if (window.before) {
-      const c = parseHistoryCursor(window.before, 'before');
-      keyset.push({
-        OR: [
-          { recordedAt: { lt: c.recordedAt } },
-          { recordedAt: c.recordedAt, sequence: { lt: c.sequence } },
-        ],
-      });
-    }
-    const direction = window.inverted ? 'desc' : 'asc';
-    const rows = await this.prisma.location.findMany({
-      where: {
-        groupId,
-        ...(filter.deviceId != null ? { deviceId: filter.deviceId } : {}),
-        recordedAt: {
-          ...(filter.from ? { gte: filter.from } : {}),
-          ...(filter.to ? { lte: filter.to } : {}),
-        },
-        AND: keyset,
-      },
-      orderBy: [{ recordedAt: direction }, { sequence: direction }],
-      take: window.limit,
-    });
-    return rows.map(fromRow);
+    const direction = window.inverted ? 'DESC' : 'ASC';
+    const rows = await this.sql.query<LocationRow>(
+      `SELECT ${LOCATION_COLUMNS('l')} FROM locations l WHERE ${where.join(' AND ')}
+       ORDER BY l.recorded_at ${direction}, l.sequence ${direction} LIMIT ${param(window.limit, 'int')}`,
+      params,
+    );
+    return rows.map((row) => toLocation(groupId, row));
   }
 
   async devices(groupId: string, window: PageWindow): Promise<Device[]> {
     const range: Prisma.StringFilter = {};
-    if (window.after) range.gt = parseDeviceCursor(window.after, 'after');
-    if (window.before) range.lt = parseDeviceCursor(window.before, 'before');
+    if (window.after) range.gt = deviceCursor.parse(window.after, 'after');
+    if (window.before) range.lt = deviceCursor.parse(window.before, 'before');
     const rows = await this.prisma.device.findMany({
       where: { groupId, deviceId: range },
       orderBy: { deviceId: window.inverted ? 'desc' : 'asc' },
@@ -151,24 +109,6 @@ export class LocationHistory {
     const byDevice = new Map(rows.map((row) => [row.device_id, toLocation(groupId, row)]));
     return deviceIds.map((id) => byDevice.get(id) ?? null);
   }
-}
-
-function fromRow(row: PrismaLocation): Location {
-  return {
-    groupId: row.groupId,
-    deviceId: row.deviceId,
-    sequence: row.sequence,
-    latitude: row.latitude,
-    longitude: row.longitude,
-    accuracy: row.accuracy,
-    altitude: row.altitude,
-    speed: row.speed,
-    heading: row.heading,
-    battery: row.battery,
-    recordedAt: row.recordedAt,
-    receivedAt: row.receivedAt,
-    clientId: row.clientId,
-  };
 }
 
 function fromDeviceRow(row: DeviceRow): Device {

@@ -1,8 +1,9 @@
 // Reporting locations: validate, take each device's share of the rate limit, then store
 // through the group's writer.
 import type { RateLimits } from '../auth/rateLimits.ts';
+import { locationId } from '../cursors.ts';
 import { AppError, formatPath } from '../errors.ts';
-import { type Location, locationId } from './types.ts';
+import type { Location } from './record.ts';
 import { type LocationInput, LocationValidator } from './validation.ts';
 import { ClientIdReused, type LocationWriter } from './writer.ts';
 

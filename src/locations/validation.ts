@@ -1,69 +1,53 @@
-// The one place where the rules for a location report live.
-import { z } from 'zod';
+// The one place where the rules for a location report are applied. The rules themselves
+// are declared with each field in record.ts: numbers finite and within their range, texts
+// 1 to 128 printable characters, times valid and neither before 2000 nor too far ahead.
+import { type ZodType, z } from 'zod';
 import { InputError, type InputIssue } from '../errors.ts';
-import type { LocationReport } from './types.ts';
+import { NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../ids.ts';
+import { type LocationReport, REPORTED_FIELDS } from './record.ts';
 
 export const MAX_BATCH_SIZE = 1000;
 const EARLIEST_RECORDED_AT = Date.UTC(2000, 0, 1);
 
-/** What a client sends; numbers may be missing, dates already parsed by the transport. */
-export interface LocationInput {
-  deviceId: string;
-  latitude: number;
-  longitude: number;
-  accuracy?: number | null;
-  altitude?: number | null;
-  speed?: number | null;
-  heading?: number | null;
-  battery?: number | null;
-  recordedAt: Date;
-  clientId?: string | null;
-}
+type OptionalField = {
+  [K in keyof LocationReport]: null extends LocationReport[K] ? K : never;
+}[keyof LocationReport];
 
-/** A device id: 1 to 128 printable characters (no control, format, surrogate, private-use or unassigned). */
-export const PRINTABLE_1_TO_128 = /^\P{C}{1,128}$/u;
+/** What a client sends: optional fields may be missing, dates are already parsed by the transport. */
+export type LocationInput = Omit<LocationReport, OptionalField> & {
+  [K in OptionalField]?: LocationReport[K] | undefined;
+};
 
-export const NOT_PRINTABLE_1_TO_128 = 'must be 1 to 128 printable characters';
-
-export const isDeviceId = (value: string) => PRINTABLE_1_TO_128.test(value);
-
-/** For arguments naming a device: an id no report could have stored is the caller's mistake. */
-export function deviceIdError(value: string, path: (string | number)[]): InputError | undefined {
-  return isDeviceId(value) ? undefined : InputError.at(path, NOT_PRINTABLE_1_TO_128);
-}
-
-export function checkDeviceId(value: string, path: (string | number)[]): void {
-  const error = deviceIdError(value, path);
-  if (error) throw error;
-}
 const finite = () => z.number({ error: 'must be a number' }).finite('must be a finite number');
 
-function schemaFor(maxFutureSkewMs: number) {
-  return z.object({
-    deviceId: z.string().regex(PRINTABLE_1_TO_128, NOT_PRINTABLE_1_TO_128),
-    latitude: finite().min(-90, 'must be between -90 and 90').max(90, 'must be between -90 and 90'),
-    longitude: finite().min(-180, 'must be between -180 and 180').max(180, 'must be between -180 and 180'),
-    accuracy: finite().min(0, 'must be 0 or more (metres)').nullish(),
-    altitude: finite().nullish(),
-    speed: finite().min(0, 'must be 0 or more (metres per second)').nullish(),
-    heading: finite()
-      .min(0, 'must be at least 0 and below 360')
-      .lt(360, 'must be at least 0 and below 360')
-      .nullish(),
-    battery: finite()
-      .min(0, 'must be between 0 and 100 (percent)')
-      .max(100, 'must be between 0 and 100 (percent)')
-      .nullish(),
-    recordedAt: z
+function ruleFor(field: (typeof REPORTED_FIELDS)[number], maxFutureSkewMs: number): ZodType {
+  let rule: ZodType;
+  if (field.sqlType === 'float8') {
+    let number = finite();
+    if ('range' in field) {
+      const range = field.range as { min: number; max?: number; maxExclusive?: number; message: string };
+      number = number.min(range.min, range.message);
+      if (range.max !== undefined) number = number.max(range.max, range.message);
+      if (range.maxExclusive !== undefined) number = number.lt(range.maxExclusive, range.message);
+    }
+    rule = number;
+  } else if (field.sqlType === 'timestamptz') {
+    rule = z
       .date({ error: 'must be a date-time' })
       .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date-time')
       .refine((date) => date.getTime() >= EARLIEST_RECORDED_AT, 'must not be before 2000-01-01')
       .refine(
         (date) => date.getTime() <= Date.now() + maxFutureSkewMs,
         `must not be more than ${Math.round(maxFutureSkewMs / 1000)} s in the future`,
-      ),
-    clientId: z.string().regex(PRINTABLE_1_TO_128, NOT_PRINTABLE_1_TO_128).nullish(),
-  });
+      );
+  } else {
+    rule = z.string().regex(PRINTABLE_1_TO_128, NOT_PRINTABLE_1_TO_128);
+  }
+  return field.nullable ? rule.nullish() : rule;
+}
+
+function schemaFor(maxFutureSkewMs: number) {
+  return z.object(Object.fromEntries(REPORTED_FIELDS.map((f) => [f.name, ruleFor(f, maxFutureSkewMs)])));
 }
 
 export class LocationValidator {
@@ -111,18 +95,9 @@ export class LocationValidator {
       }
       return undefined;
     }
-    const v = parsed.data;
-    return {
-      deviceId: v.deviceId,
-      latitude: v.latitude,
-      longitude: v.longitude,
-      accuracy: v.accuracy ?? null,
-      altitude: v.altitude ?? null,
-      speed: v.speed ?? null,
-      heading: v.heading ?? null,
-      battery: v.battery ?? null,
-      recordedAt: v.recordedAt,
-      clientId: v.clientId ?? null,
-    };
+    // Every field present: missing optional ones are null.
+    const report: Record<string, unknown> = {};
+    for (const f of REPORTED_FIELDS) report[f.name] = parsed.data[f.name] ?? null;
+    return report as LocationReport;
   }
 }

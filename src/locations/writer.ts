@@ -26,14 +26,21 @@
 import type { Sql } from '../db/sql.ts';
 import { notFound } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { LOCATION_CREATED, LOCATION_CREATED_BODY } from '../webhooks/events.ts';
+import { EVENT_TYPES, eventBodySql } from '../webhooks/events.ts';
+import { enqueueSql } from '../webhooks/outbox.ts';
 import {
   LOCATION_COLUMNS,
   type Location,
   type LocationReport,
   type LocationRow,
+  locationJsonSql,
+  REPORTED_COLUMNS,
+  reportArrays,
+  reportUnnest,
+  sameFix,
+  timestampSql,
   toLocation,
-} from './types.ts';
+} from './record.ts';
 
 /** What one COMMIT stored. */
 export interface Commit {
@@ -268,20 +275,6 @@ function existingOf(groupId: string, rows: readonly StoredRow[]): Map<number, Lo
   return new Map(rows.filter((r) => !r.fresh).map((r) => [Number(r.ord) - 1, toLocation(groupId, r)]));
 }
 
-/** Whether a report is the same fix as a stored location (a faithful retry). */
-function sameFix(stored: LocationReport, report: LocationReport): boolean {
-  return (
-    stored.latitude === report.latitude &&
-    stored.longitude === report.longitude &&
-    stored.accuracy === report.accuracy &&
-    stored.altitude === report.altitude &&
-    stored.speed === report.speed &&
-    stored.heading === report.heading &&
-    stored.battery === report.battery &&
-    stored.recordedAt.getTime() === report.recordedAt.getTime()
-  );
-}
-
 interface StoredRow extends LocationRow {
   ord: string;
   fresh: boolean;
@@ -289,28 +282,16 @@ interface StoredRow extends LocationRow {
 }
 
 function reportParams(groupId: string, reports: readonly LocationReport[], last: number | string): unknown[] {
-  const column = <K extends keyof LocationReport>(key: K) => reports.map((r) => r[key]);
-  return [
-    groupId,
-    column('deviceId'),
-    column('latitude'),
-    column('longitude'),
-    column('accuracy'),
-    column('altitude'),
-    column('speed'),
-    column('heading'),
-    column('battery'),
-    reports.map((r) => r.recordedAt.toISOString()),
-    column('clientId'),
-    last,
-  ];
+  return [groupId, ...reportArrays(reports), last];
 }
+
+/** The parameter after the report arrays: the number of reports (fast path) or the group's last sequence (safe path). */
+const LAST = `$${2 + REPORTED_COLUMNS.length}::bigint`;
+const INPUT_COLUMNS = REPORTED_COLUMNS.join(', ');
 
 const INPUT_AND_EXISTING = `
 WITH input AS (
-  SELECT * FROM unnest($2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[],
-                       $8::float8[], $9::float8[], $10::timestamptz[], $11::text[])
-    WITH ORDINALITY AS t(device_id, latitude, longitude, accuracy, altitude, speed, heading, battery, recorded_at, client_id, ord)
+  SELECT * FROM ${reportUnnest(2)} WITH ORDINALITY AS t(${INPUT_COLUMNS}, ord)
 ),
 existing AS (
   -- LATERAL + LIMIT keeps this an index probe per report, whatever the planner's statistics say.
@@ -323,31 +304,26 @@ existing AS (
   WHERE i.client_id IS NOT NULL
 )`;
 
-// One delivery per new location and active webhook of the group whose device filter matches.
-const OUTBOX = `
-outbox AS (
-  INSERT INTO webhook_deliveries (webhook_id, event_type, payload)
-  SELECT w.id, '${LOCATION_CREATED}', ${LOCATION_CREATED_BODY('ins')}
-  FROM inserted ins
-  JOIN webhooks w ON w.group_id = $1::uuid AND w.active
-   AND (coalesce(cardinality(w.device_ids), 0) = 0 OR ins.device_id = ANY (w.device_ids))
-  ORDER BY ins.sequence
-  RETURNING 1
-),
-enqueued AS (SELECT count(*)::int AS deliveries FROM outbox)`;
+// One location.created delivery per new location and active webhook of the group whose device filter matches.
+const OUTBOX = enqueueSql({
+  eventType: EVENT_TYPES.locationCreated,
+  from: 'inserted ins',
+  deviceId: 'ins.device_id',
+  body: eventBodySql(EVENT_TYPES.locationCreated, timestampSql('ins.received_at'), locationJsonSql('ins')),
+  orderBy: 'ins.sequence',
+});
 
-const INSERT_COLUMNS =
-  'group_id, sequence, device_id, latitude, longitude, accuracy, altitude, speed, heading, battery, recorded_at, client_id';
+const INSERT_COLUMNS = `group_id, sequence, ${INPUT_COLUMNS}`;
 
-// $12 is the number of reports. If none of them is stored yet, advance the counter by
+// LAST is the number of reports. If none of them is stored yet, advance the counter by
 // that many (the UPDATE takes the group's row lock, waiting for earlier writers to
 // commit), create new devices and insert everything. If one is stored, write nothing
 // and return the stored rows: the caller then takes the safe path.
 const FAST_INSERT = `${INPUT_AND_EXISTING},
 counter AS (
-  UPDATE groups SET last_sequence = last_sequence + $12::bigint
+  UPDATE groups SET last_sequence = last_sequence + ${LAST}
   WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM existing)
-  RETURNING last_sequence - $12::bigint AS base
+  RETURNING last_sequence - ${LAST} AS base
 ),
 new_devices AS (
   INSERT INTO devices (group_id, device_id)
@@ -356,21 +332,21 @@ new_devices AS (
 ),
 inserted AS (
   INSERT INTO locations (${INSERT_COLUMNS})
-  SELECT $1::uuid, c.base + i.ord, i.device_id, i.latitude, i.longitude, i.accuracy, i.altitude, i.speed, i.heading,
-         i.battery, i.recorded_at, i.client_id
+  SELECT $1::uuid, c.base + i.ord, ${REPORTED_COLUMNS.map((c) => `i.${c}`).join(', ')}
   FROM input i, counter c
   RETURNING *
-),${OUTBOX}
+),
+${OUTBOX}
 SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries
 FROM inserted ins, counter c, enqueued q
 UNION ALL
 SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0 FROM existing e`;
 
-// Runs after the group's row is locked, so it sees every earlier writer. $12 is the
+// Runs after the group's row is locked, so it sees every earlier writer. LAST is the
 // group's last sequence: skip reports already stored, number the rest after it.
 const SAFE_INSERT = `${INPUT_AND_EXISTING},
 fresh AS (
-  SELECT i.*, $12::bigint + row_number() OVER (ORDER BY i.ord) AS sequence FROM input i
+  SELECT i.*, ${LAST} + row_number() OVER (ORDER BY i.ord) AS sequence FROM input i
   WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.ord = i.ord)
 ),
 new_devices AS (
@@ -380,14 +356,15 @@ new_devices AS (
 ),
 inserted AS (
   INSERT INTO locations (${INSERT_COLUMNS})
-  SELECT $1::uuid, sequence, device_id, latitude, longitude, accuracy, altitude, speed, heading, battery, recorded_at, client_id
+  SELECT $1::uuid, sequence, ${INPUT_COLUMNS}
   FROM fresh
   RETURNING *
 ),
 counter AS (
-  UPDATE groups SET last_sequence = $12::bigint + (SELECT count(*) FROM fresh) WHERE id = $1::uuid
-),${OUTBOX}
-SELECT (ins.sequence - $12::bigint)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries
+  UPDATE groups SET last_sequence = ${LAST} + (SELECT count(*) FROM fresh) WHERE id = $1::uuid
+),
+${OUTBOX}
+SELECT (ins.sequence - ${LAST})::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries
 FROM inserted ins, enqueued q
 UNION ALL
 SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0 FROM existing e`;

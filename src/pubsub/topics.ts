@@ -1,14 +1,6 @@
 // The topics the PubSub carries and their payloads. Payloads cross Redis as JSON, so
 // they hold only JSON values (no bigint, no Date).
-import type { Location } from '../locations/types.ts';
-
-/** A location as it travels between instances: JSON only, so bigint and dates become strings. */
-export type WireLocation = Omit<Location, 'groupId' | 'sequence' | 'recordedAt' | 'receivedAt'> & {
-  /** The group sequence, as a decimal string. */
-  sequence: string;
-  recordedAt: string;
-  receivedAt: string;
-};
+import type { WireLocation } from '../locations/record.ts';
 
 export interface Topics {
   /** Locations a transaction of the group committed, in sequence order. Keyed by group id. */

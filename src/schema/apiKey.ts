@@ -77,7 +77,7 @@ builder.queryFields((t) => ({
     type: ApiKeyRef,
     description: 'The key making this request, and its group.',
     resolve: (_root, _args, { services, principal }) =>
-      services.apiKeys.get(principal.groupId, principal.keyId),
+      services.apiKeys.get({ groupId: principal.groupId, id: principal.keyId }),
   }),
   apiKeys: t.field({
     type: [ApiKeyRef],
@@ -110,7 +110,7 @@ builder.mutationFields((t) => ({
       oldKeyExpiresAt: t.arg({ type: 'DateTime' }),
     },
     resolve: (_root, { id, oldKeyExpiresAt }, { services, principal }) =>
-      services.apiKeys.rotateFor(principal, String(id), oldKeyExpiresAt),
+      services.apiKeys.rotateFor(principal, { groupId: principal.groupId, id: String(id) }, oldKeyExpiresAt),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
@@ -118,6 +118,6 @@ builder.mutationFields((t) => ({
     authScopes: { scope: 'keys:manage' },
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services, principal }) =>
-      services.apiKeys.revoke(String(id), principal.groupId),
+      services.apiKeys.revoke({ groupId: principal.groupId, id: String(id) }),
   }),
 }));

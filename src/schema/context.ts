@@ -2,7 +2,7 @@
 import DataLoader from 'dataloader';
 import type { Principal } from '../auth/apiKeys.ts';
 import type { Device } from '../locations/history.ts';
-import type { Location } from '../locations/types.ts';
+import type { Location } from '../locations/record.ts';
 import type { Transport } from '../observability/metrics.ts';
 import type { Services } from '../services.ts';
 

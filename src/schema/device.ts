@@ -1,6 +1,7 @@
 // Device type and the device queries.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
-import { checkPageSize, type Device, deviceCursor } from '../locations/history.ts';
+import { type Device, deviceCursorOf } from '../locations/history.ts';
+import { checkPageSize, MAX_PAGE_SIZE } from '../paging.ts';
 import { builder } from './builder.ts';
 import { LocationRef } from './location.ts';
 
@@ -30,7 +31,7 @@ builder.queryFields((t) => ({
       resolve: (_root, args, { services, principal }) => {
         checkPageSize(args);
         return resolveCursorConnection<Promise<Device[]>>(
-          { args, toCursor: deviceCursor, defaultSize: 100, maxSize: 1000 },
+          { args, toCursor: deviceCursorOf, defaultSize: 100, maxSize: MAX_PAGE_SIZE },
           (window) => services.history.devices(principal.groupId, window),
         );
       },

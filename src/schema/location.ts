@@ -1,12 +1,20 @@
 // Location type, reporting mutations and the history query.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
+import { locationId, streamCursor } from '../cursors.ts';
 import { forbidden } from '../errors.ts';
 import { endedStream, type StreamEvent } from '../live/liveLocations.ts';
-import { checkPageSize, historyCursor } from '../locations/history.ts';
-import { encodeSequenceCursor, type Location, locationId } from '../locations/types.ts';
+import { historyCursorOf } from '../locations/history.ts';
+import { LOCATION_FIELDS, type Location, REPORTED_FIELDS } from '../locations/record.ts';
+import type { LocationInput } from '../locations/validation.ts';
+import { checkPageSize, MAX_PAGE_SIZE } from '../paging.ts';
 import { GroupRef } from './apiKey.ts';
 import { builder } from './builder.ts';
 import { DeviceRef } from './device.ts';
+
+// GraphQL types of each record field; `sequence` is shown only inside `cursor` and `id`.
+const GRAPHQL_TYPE = { text: 'String', float8: 'Float', timestamptz: 'DateTime' } as const;
+const description = (field: object, key: 'description' | 'inputDescription') =>
+  key in field ? { description: (field as Record<typeof key, string>)[key] } : {};
 
 export const LocationRef = builder.objectRef<Location>('Location').implement({
   description: 'A position reported by a device.',
@@ -15,9 +23,8 @@ export const LocationRef = builder.objectRef<Location>('Location').implement({
     cursor: t.string({
       description:
         'This location’s place in its group’s stream: pass it as `locationUpdates(after:)` to resume.',
-      resolve: (location) => encodeSequenceCursor(location.sequence),
+      resolve: (location) => streamCursor.encode(location.sequence),
     }),
-    deviceId: t.exposeString('deviceId'),
     device: t.field({
       type: DeviceRef,
       resolve: async (location, _args, context) => {
@@ -26,54 +33,33 @@ export const LocationRef = builder.objectRef<Location>('Location').implement({
         return device;
       },
     }),
-    latitude: t.exposeFloat('latitude', { description: 'WGS 84 degrees, -90 to 90.' }),
-    longitude: t.exposeFloat('longitude', { description: 'WGS 84 degrees, -180 to 180.' }),
-    accuracy: t.exposeFloat('accuracy', {
-      nullable: true,
-      description: 'Horizontal accuracy radius in metres.',
-    }),
-    altitude: t.exposeFloat('altitude', {
-      nullable: true,
-      description: 'Metres above the WGS 84 ellipsoid.',
-    }),
-    speed: t.exposeFloat('speed', { nullable: true, description: 'Metres per second.' }),
-    heading: t.exposeFloat('heading', {
-      nullable: true,
-      description: 'Degrees clockwise from true north, 0 to <360.',
-    }),
-    battery: t.exposeFloat('battery', { nullable: true, description: 'Battery level in percent, 0 to 100.' }),
-    recordedAt: t.expose('recordedAt', {
-      type: 'DateTime',
-      description: 'When the device took the fix (device clock).',
-    }),
-    receivedAt: t.expose('receivedAt', { type: 'DateTime', description: 'When the server stored it.' }),
-    clientId: t.exposeString('clientId', {
-      nullable: true,
-      description: 'The idempotency key sent with the report.',
-    }),
+    ...Object.fromEntries(
+      LOCATION_FIELDS.filter((f) => f.sqlType !== 'int8').map((f) => [
+        f.name,
+        t.field({
+          type: GRAPHQL_TYPE[f.sqlType as keyof typeof GRAPHQL_TYPE],
+          nullable: f.nullable,
+          ...description(f, 'description'),
+          resolve: (location) => location[f.name] as never,
+        }),
+      ]),
+    ),
   }),
 });
 
-export const LocationInputRef = builder.inputType('LocationInput', {
+export const LocationInputRef = builder.inputRef<LocationInput>('LocationInput').implement({
   description: 'One position fix. Send `clientId` so that retries are safe.',
-  fields: (t) => ({
-    deviceId: t.string({
-      required: true,
-      description: 'Your identifier for the device: 1 to 128 printable characters.',
-    }),
-    latitude: t.float({ required: true }),
-    longitude: t.float({ required: true }),
-    accuracy: t.float(),
-    altitude: t.float(),
-    speed: t.float(),
-    heading: t.float(),
-    battery: t.float(),
-    recordedAt: t.field({ type: 'DateTime', required: true }),
-    clientId: t.string({
-      description:
-        'Idempotency key, unique per device (up to 128 characters). A retry with the same key returns the stored location and stores nothing new.',
-    }),
-  }),
+  fields: (t) =>
+    Object.fromEntries(
+      REPORTED_FIELDS.map((f) => [
+        f.name,
+        t.field({
+          type: GRAPHQL_TYPE[f.sqlType as keyof typeof GRAPHQL_TYPE],
+          required: !f.nullable,
+          ...description(f, 'inputDescription'),
+        }),
+      ]),
+    ) as never,
 });
 
 builder.mutationFields((t) => ({
@@ -118,7 +104,7 @@ builder.queryFields((t) => ({
       resolve: (_root, args, { services, principal }) => {
         checkPageSize(args);
         return resolveCursorConnection<Promise<Location[]>>(
-          { args, toCursor: historyCursor, defaultSize: 100, maxSize: 1000 },
+          { args, toCursor: historyCursorOf, defaultSize: 100, maxSize: MAX_PAGE_SIZE },
           (window) => services.history.locations(principal.groupId, args, window),
         );
       },

@@ -1,10 +1,9 @@
 // Webhooks: management, the delivery log, test, redeliver and replay.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
-import { checkPageSize } from '../locations/history.ts';
+import { checkPageSize, MAX_PAGE_SIZE } from '../paging.ts';
 import {
   type DeliveryStatus,
-  deliveryCursor,
-  MAX_WEBHOOKS,
+  deliveryCursorOf,
   type Webhook,
   type WebhookDelivery,
 } from '../webhooks/service.ts';
@@ -95,7 +94,7 @@ export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
         resolve: (webhook, args, { services }) => {
           checkPageSize(args);
           return resolveCursorConnection<Promise<WebhookDelivery[]>>(
-            { args, toCursor: deliveryCursor, defaultSize: 50, maxSize: 1000 },
+            { args, toCursor: deliveryCursorOf, defaultSize: 50, maxSize: MAX_PAGE_SIZE },
             (window) => services.webhooks.deliveries(webhook.id, window, args.status),
           );
         },
@@ -154,7 +153,7 @@ const UpdateWebhookInputRef = builder.inputType('UpdateWebhookInput', {
 builder.queryFields((t) => ({
   webhooks: t.field({
     type: [WebhookRef],
-    description: `The group's webhooks (at most ${MAX_WEBHOOKS}).`,
+    description: "The group's webhooks (at most WEBHOOKS_MAX_PER_GROUP, 50 by default).",
     authScopes: manage,
     resolve: (_root, _args, { services, principal }) => services.webhooks.list(principal.groupId),
   }),
@@ -162,7 +161,8 @@ builder.queryFields((t) => ({
     type: WebhookRef,
     authScopes: manage,
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_root, { id }, { services, principal }) => services.webhooks.get(principal.groupId, String(id)),
+    resolve: (_root, { id }, { services, principal }) =>
+      services.webhooks.get({ groupId: principal.groupId, id: String(id) }),
   }),
 }));
 
@@ -180,7 +180,7 @@ builder.mutationFields((t) => ({
     authScopes: manage,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: UpdateWebhookInputRef, required: true }) },
     resolve: (_root, { id, input }, { services, principal }) =>
-      services.webhooks.update(principal.groupId, String(id), input),
+      services.webhooks.update({ groupId: principal.groupId, id: String(id) }, input),
   }),
   deleteWebhook: t.field({
     type: WebhookRef,
@@ -188,7 +188,7 @@ builder.mutationFields((t) => ({
     authScopes: manage,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services, principal }) =>
-      services.webhooks.delete(principal.groupId, String(id)),
+      services.webhooks.delete({ groupId: principal.groupId, id: String(id) }),
   }),
   rotateWebhookSecret: t.field({
     type: WebhookSecretPayloadRef,
@@ -197,7 +197,7 @@ builder.mutationFields((t) => ({
     authScopes: manage,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services, principal }) =>
-      services.webhooks.rotateSecret(principal.groupId, String(id)),
+      services.webhooks.rotateSecret({ groupId: principal.groupId, id: String(id) }),
   }),
   testWebhook: t.field({
     type: WebhookDeliveryRef,
@@ -205,7 +205,7 @@ builder.mutationFields((t) => ({
     authScopes: manage,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services, principal }) =>
-      services.webhooks.test(principal.groupId, String(id)),
+      services.webhooks.test({ groupId: principal.groupId, id: String(id) }),
   }),
   redeliverWebhookDelivery: t.field({
     type: WebhookDeliveryRef,
@@ -213,7 +213,7 @@ builder.mutationFields((t) => ({
     authScopes: manage,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, { services, principal }) =>
-      services.webhooks.redeliver(principal.groupId, String(id)),
+      services.webhooks.redeliver({ groupId: principal.groupId, id: String(id) }),
   }),
   replayWebhookDeliveries: t.field({
     type: ReplayPayloadRef,
@@ -227,8 +227,14 @@ builder.mutationFields((t) => ({
       status: t.arg({ type: WebhookDeliveryStatusRef }),
     },
     resolve: async (_root, { id, from, to, status }, { services, principal }) => {
-      const replayed = await services.webhooks.replay(principal.groupId, String(id), { from, to, status });
-      return { webhook: await services.webhooks.get(principal.groupId, String(id)), replayed };
+      const replayed = await services.webhooks.replay(
+        { groupId: principal.groupId, id: String(id) },
+        { from, to, status },
+      );
+      return {
+        webhook: await services.webhooks.get({ groupId: principal.groupId, id: String(id) }),
+        replayed,
+      };
     },
   }),
 }));

@@ -24,6 +24,7 @@ import { STATUS_CODES } from 'node:http';
 import { type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import type { ApiKeyService, Principal } from '../auth/apiKeys.ts';
+import type { Config } from '../config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiKeyFromHeaders } from '../schema/context.ts';
 import { toClientError, withCode } from '../schema/errors.ts';
@@ -32,16 +33,13 @@ export const GRAPHQL_SSE_PATH = '/graphql/stream';
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
 const KEEPALIVE_MS = 12_000;
 
-export interface GraphQLSseOptions {
-  /** A reserved stream not opened within this time is dropped, with what was queued for it. */
-  reservationTimeoutMs: number;
-  /** Reserved streams (opened or not) one key may hold on this instance. */
-  maxReservationsPerKey: number;
-  /** Operations one reserved stream may run at once. */
-  maxOperations: number;
-  /** Messages a reserved stream holds for its client; operations wait while it is full. */
-  queueLimit?: number;
-}
+/** Messages a reserved stream holds for its client; its operations wait while it is full. */
+const QUEUE_LIMIT = 100;
+
+export type GraphQLSseOptions = Pick<
+  Config['live'],
+  'reservationTimeoutMs' | 'maxReservationsPerKey' | 'maxOperationsPerConnection'
+>;
 
 interface Params {
   query: string;
@@ -323,7 +321,7 @@ export function useGraphQLSSE(apiKeys: ApiKeyService, logger: Logger, options: G
     // Counted before anything awaits, so that reservations racing each other cannot pass the cap.
     reservationsPerKey.set(principal.keyId, held + 1);
     const token = randomBytes(18).toString('base64url');
-    const queue = new MessageQueue(options.queueLimit ?? 100);
+    const queue = new MessageQueue(QUEUE_LIMIT);
     const timer = setTimeout(() => reservation.drop(true), options.reservationTimeoutMs);
     timer.unref();
     const endSession = apiKeys.sessions.add(principal.keyId, () => {
@@ -408,11 +406,11 @@ export function useGraphQLSSE(apiKeys: ApiKeyService, logger: Logger, options: G
     const id = params.extensions?.operationId;
     if (typeof id !== 'string' || id === '') return refuse(400, 'BAD_REQUEST', 'Operation ID is missing');
     if (mine.operations.has(id)) return refuse(409, 'CONFLICT', 'Operation with ID already exists');
-    if (mine.operations.size >= options.maxOperations) {
+    if (mine.operations.size >= options.maxOperationsPerConnection) {
       return refuse(
         429,
         'RATE_LIMITED',
-        `At most ${options.maxOperations} operations may run at once on one stream (WS_MAX_OPERATIONS_PER_CONNECTION)`,
+        `At most ${options.maxOperationsPerConnection} operations may run at once on one stream (WS_MAX_OPERATIONS_PER_CONNECTION)`,
       );
     }
     // Reserved before anything awaits: a second request with this id is refused meanwhile.

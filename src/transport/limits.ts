@@ -9,28 +9,7 @@ import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { GraphQLError, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-
-export interface QueryLimits {
-  /** Nesting of selections (introspection is exempt). */
-  maxDepth: number;
-  maxAliases: number;
-  /** Lexical tokens of the document: stops huge documents before they are parsed. */
-  maxTokens: number;
-  maxDirectives: number;
-  /** GraphQL Armor's static cost: objects 2, scalars 1, growing with depth (introspection exempt). */
-  maxCost: number;
-  /** Hide "Did you mean …?" hints (on in production: they reveal the schema to anyone). */
-  blockSuggestions: boolean;
-}
-
-export const DEFAULT_QUERY_LIMITS: QueryLimits = {
-  maxDepth: 10,
-  maxAliases: 20,
-  maxTokens: 2000,
-  maxDirectives: 20,
-  maxCost: 100_000,
-  blockSuggestions: false,
-};
+import type { QueryLimits } from '../config.ts';
 
 // Armor's rules throw by default, which turns a refusal into an unexpected error; report
 // it as a validation error instead (HTTP 400, GRAPHQL_VALIDATION_FAILED, like any invalid document).

@@ -39,7 +39,7 @@ export function attachWebSocket(
   yoga: Yoga,
   services: Services,
   logger: Logger,
-  options: { maxOperationsPerConnection: number } = { maxOperationsPerConnection: 50 },
+  options: { maxOperationsPerConnection: number },
 ) {
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: MAX_PAYLOAD_BYTES });
   const sockets = new WeakMap<object, SocketState>();

@@ -3,7 +3,7 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import type { ConnectionLimits } from '../app.ts';
+import type { AppConfig } from '../app.ts';
 import type { Principal } from '../auth/apiKeys.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -15,7 +15,7 @@ import type { Services } from '../services.ts';
 import { cachedGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
 import { useKeyRevocation } from './keyRevocation.ts';
-import { type QueryLimits, queryLimitPlugins } from './limits.ts';
+import { queryLimitPlugins } from './limits.ts';
 import { useRateLimits } from './rateLimit.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
 
@@ -23,11 +23,7 @@ const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
-export function createGraphQLServer(
-  services: Services,
-  logger: Logger,
-  options: { corsOrigins: '*' | string[]; queryLimits: QueryLimits; connections: ConnectionLimits },
-): Yoga {
+export function createGraphQLServer(services: Services, logger: Logger, config: AppConfig): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -56,14 +52,14 @@ export function createGraphQLServer(
     },
     // Keys travel in headers, never cookies, so any origin may call; CORS_ORIGINS narrows it.
     cors: {
-      origin: options.corsOrigins,
+      origin: config.corsOrigins,
       credentials: false,
       methods: ['GET', 'POST', 'OPTIONS'],
       allowedHeaders: ['content-type', 'accept', 'x-api-key', 'authorization', CSRF_HEADER],
       maxAge: 600,
     },
     plugins: [
-      ...queryLimitPlugins(options.queryLimits),
+      ...queryLimitPlugins(config.queryLimits),
       // A request a browser sends without a CORS preflight (a form post, a plain GET) must
       // carry a header only scripts can set: the key headers count.
       useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),
@@ -71,11 +67,7 @@ export function createGraphQLServer(
       useRateLimits(services.rateLimits),
       useSharedSubscriptionExecution(),
       useKeyRevocation(services.apiKeys.sessions),
-      useGraphQLSSE(services.apiKeys, logger, {
-        reservationTimeoutMs: options.connections.reservationTimeoutMs,
-        maxReservationsPerKey: options.connections.maxReservationsPerKey,
-        maxOperations: options.connections.maxOperationsPerConnection,
-      }),
+      useGraphQLSSE(services.apiKeys, logger, config.live),
     ],
   });
 }

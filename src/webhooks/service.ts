@@ -1,22 +1,20 @@
 // Managing webhooks and reading their delivery log. Deliveries of locations are
 // enqueued by the location writer (same statement as the location); this service
 // enqueues test events and requeues deliveries (redeliver, replay).
+import { deliveryCursor } from '../cursors.ts';
 import { withinLimit } from '../db/limits.ts';
 import type { Sql } from '../db/sql.ts';
 import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
-import { isUuid } from '../ids.ts';
-import type { PageWindow } from '../locations/history.ts';
-import { NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../locations/validation.ts';
-import { testEventBody, WEBHOOK_TEST } from './events.ts';
+import { type InGroup, isUuid, NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../ids.ts';
+import type { PageWindow } from '../paging.ts';
+import { EVENT_TYPES, testEventBody } from './events.ts';
 import { newSecret } from './signing.ts';
 import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
 
 export type DeliveryStatus = WebhookDeliveryStatus;
 
-/** Webhooks per group. */
-export const MAX_WEBHOOKS = 50;
 const MAX_DEVICE_IDS = 1000;
 const MAX_DESCRIPTION = 500;
 
@@ -90,7 +88,7 @@ export class WebhookService {
     private readonly prisma: PrismaClient,
     private readonly sql: Sql,
     private readonly policy: UrlPolicy,
-    private readonly options: { secretOverlapMs: number },
+    private readonly options: { secretOverlapMs: number; maxPerGroup: number },
     /** Called when deliveries became due (to wake a local worker). */
     private readonly onDue: () => void = () => {},
   ) {}
@@ -103,7 +101,7 @@ export class WebhookService {
     });
   }
 
-  async get(groupId: string, id: string): Promise<Webhook> {
+  async get({ groupId, id }: InGroup): Promise<Webhook> {
     const webhook = isUuid(id)
       ? await this.prisma.webhook.findFirst({ where: { id, groupId }, select: WEBHOOK_SELECT })
       : null;
@@ -116,8 +114,11 @@ export class WebhookService {
     const secret = newSecret();
     const webhook = await withinLimit(this.prisma, 'webhooks', groupId, async (tx) => {
       const count = await tx.webhook.count({ where: { groupId } });
-      if (count >= MAX_WEBHOOKS) {
-        throw new AppError('CONFLICT', `A group can have at most ${MAX_WEBHOOKS} webhooks; delete one first`);
+      if (count >= this.options.maxPerGroup) {
+        throw new AppError(
+          'CONFLICT',
+          `A group can have at most ${this.options.maxPerGroup} webhooks (WEBHOOKS_MAX_PER_GROUP); delete one first`,
+        );
       }
       return tx.webhook.create({
         data: {
@@ -134,8 +135,8 @@ export class WebhookService {
   }
 
   /** Changes what is given. Enabling a disabled webhook resumes its paused deliveries. */
-  async update(groupId: string, id: string, input: UpdateWebhookInput): Promise<Webhook> {
-    await this.get(groupId, id);
+  async update(ref: InGroup, input: UpdateWebhookInput): Promise<Webhook> {
+    const { id } = await this.get(ref);
     const data = await this.validate(input, false);
     let enabling = false;
     return this.prisma
@@ -177,15 +178,15 @@ export class WebhookService {
   }
 
   /** Deletes the webhook and its delivery log; nothing more is sent to it. */
-  async delete(groupId: string, id: string): Promise<Webhook> {
-    const webhook = await this.get(groupId, id);
-    await this.prisma.webhook.delete({ where: { id } });
+  async delete(ref: InGroup): Promise<Webhook> {
+    const webhook = await this.get(ref);
+    await this.prisma.webhook.delete({ where: { id: webhook.id } });
     return webhook;
   }
 
   /** A new secret; the previous one keeps signing alongside it for the overlap window. */
-  async rotateSecret(groupId: string, id: string): Promise<{ webhook: Webhook; secret: string }> {
-    await this.get(groupId, id);
+  async rotateSecret(ref: InGroup): Promise<{ webhook: Webhook; secret: string }> {
+    const { id } = await this.get(ref);
     const secret = newSecret();
     const [row] = await this.sql.query<{ id: string }>(
       `UPDATE webhooks SET previous_secret = secret, secret = $2,
@@ -194,22 +195,23 @@ export class WebhookService {
       [id, secret, this.options.secretOverlapMs],
     );
     if (!row) throw notFound(`No webhook with id "${id}" in this group`);
-    return { webhook: await this.get(groupId, id), secret };
+    return { webhook: await this.get(ref), secret };
   }
 
   /** Enqueues a `webhook.test` event, due now. */
-  async test(groupId: string, id: string): Promise<WebhookDelivery> {
-    const webhook = await this.get(groupId, id);
+  async test(ref: InGroup): Promise<WebhookDelivery> {
+    const webhook = await this.get(ref);
+    const { id } = webhook;
     if (!webhook.active) throw disabledError(webhook);
     const delivery = await this.prisma.webhookDelivery.create({
-      data: { webhookId: id, eventType: WEBHOOK_TEST, payload: testEventBody(id) },
+      data: { webhookId: id, eventType: EVENT_TYPES.test, payload: testEventBody(id) },
     });
     this.onDue();
     return delivery;
   }
 
   /** Sends a delivery again, whatever its status, with a fresh retry budget. */
-  async redeliver(groupId: string, deliveryId: string): Promise<WebhookDelivery> {
+  async redeliver({ groupId, id: deliveryId }: InGroup): Promise<WebhookDelivery> {
     const delivery = isUuid(deliveryId)
       ? await this.prisma.webhookDelivery.findFirst({
           where: { id: deliveryId, webhook: { groupId } },
@@ -241,8 +243,9 @@ export class WebhookService {
    * status), except those being attempted right now (never replayed, so a receiver never
    * gets one webhook-id twice at once). Returns how many.
    */
-  async replay(groupId: string, webhookId: string, range: ReplayRange): Promise<number> {
-    const webhook = await this.get(groupId, webhookId);
+  async replay(ref: InGroup, range: ReplayRange): Promise<number> {
+    const webhook = await this.get(ref);
+    const webhookId = webhook.id;
     if (!webhook.active) throw disabledError(webhook);
     const to = range.to ?? new Date();
     if (to < range.from) throw InputError.at(['to'], 'must not be before from');
@@ -271,8 +274,8 @@ export class WebhookService {
     const where: Prisma.WebhookDeliveryWhereInput = { webhookId, ...(status ? { status } : {}) };
     const bounds: Prisma.WebhookDeliveryWhereInput[] = [];
     // Newest first: "after" is older, "before" is newer.
-    if (window.after) bounds.push(olderThan(parseDeliveryCursor(window.after, 'after')));
-    if (window.before) bounds.push(newerThan(parseDeliveryCursor(window.before, 'before')));
+    if (window.after) bounds.push(olderThan(deliveryCursor.parse(window.after, 'after')));
+    if (window.before) bounds.push(newerThan(deliveryCursor.parse(window.before, 'before')));
     const direction = window.inverted ? 'asc' : 'desc';
     return this.prisma.webhookDelivery.findMany({
       where: { ...where, AND: bounds },
@@ -340,15 +343,9 @@ function disabledError(webhook: Pick<Webhook, 'disabledReason'>): AppError {
   );
 }
 
-export function deliveryCursor(delivery: Pick<WebhookDelivery, 'createdAt' | 'id'>): string {
-  return Buffer.from(`w:${delivery.createdAt.getTime()}:${delivery.id}`).toString('base64url');
-}
-
-function parseDeliveryCursor(cursor: string, argument: string): { createdAt: Date; id: string } {
-  const match = /^w:(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw InputError.at([argument], 'is not a cursor returned by this connection');
-  return { createdAt: new Date(Number(match[1])), id: match[2]! };
-}
+/** The cursor of a delivery in its webhook's log. */
+export const deliveryCursorOf = (delivery: Pick<WebhookDelivery, 'createdAt' | 'id'>) =>
+  deliveryCursor.encode({ createdAt: delivery.createdAt, id: delivery.id });
 
 const olderThan = (c: { createdAt: Date; id: string }): Prisma.WebhookDeliveryWhereInput => ({
   OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }],

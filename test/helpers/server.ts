@@ -2,13 +2,11 @@
 // typed GraphQL client that talks to it over HTTP.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import ipaddr from 'ipaddr.js';
 import { type App, createApp } from '../../src/app.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
-import { DEFAULT_WEBHOOK_CONFIG, type WebhookConfig } from '../../src/config.ts';
+import { type Config, loadConfig, type QueryLimits, type WebhookConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
-import type { QueryLimits } from '../../src/transport/limits.ts';
 import type { Resolver } from '../../src/webhooks/urlPolicy.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 
@@ -45,8 +43,18 @@ export interface TestKey {
 
 let groupCounter = 0;
 
-/** What tests allow webhooks to reach: the loopback receivers they start. */
-export const LOOPBACK = [ipaddr.parseCIDR('127.0.0.1/32'), ipaddr.parseCIDR('::1/128')];
+/**
+ * What every test server runs with, over the defaults: webhooks may reach the loopback
+ * receivers tests start, and the per-key budgets are off (one key drives many requests).
+ */
+const TEST_ENV = {
+  NODE_ENV: 'test',
+  WEBHOOK_ALLOW_PRIVATE_CIDRS: '127.0.0.1/32,::1/128',
+  RATE_LIMIT_REPORTS_PER_MINUTE: '0',
+  RATE_LIMIT_READS_PER_MINUTE: '0',
+  RATE_LIMIT_MANAGE_PER_MINUTE: '0',
+  RATE_LIMIT_REPORTS_PER_DEVICE_PER_MINUTE: '0',
+};
 
 export interface TestServerOptions {
   database?: TestDatabase;
@@ -61,7 +69,7 @@ export interface TestServerOptions {
   resolver?: Resolver;
   retentionDays?: number;
   corsOrigins?: '*' | string[];
-  queryLimits?: QueryLimits;
+  queryLimits?: Partial<QueryLimits>;
   maxStreamsPerKey?: number;
   maxOperationsPerConnection?: number;
   /** graphql-sse single-connection mode: reservation lifetime and cap per key. */
@@ -73,26 +81,43 @@ export interface TestServerOptions {
   logger?: Logger;
 }
 
-export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const database = options.database ?? (await createTestDatabase());
-  const config = {
-    locations: { maxFutureSkewMs: options.skew ?? 5 * 60_000 },
+/**
+ * A test server's configuration: loadConfig's (every setting present, from the one
+ * table of defaults), with TEST_ENV and what the test asks for on top.
+ */
+export function testConfig(database: TestDatabase, options: TestServerOptions = {}): Config {
+  const base = loadConfig(TEST_ENV);
+  const defined = <T extends object>(values: T) =>
+    Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return {
+    ...base,
     database: database.config,
     redisUrl: options.redisUrl,
+    locations: { ...base.locations, ...defined({ maxFutureSkewMs: options.skew }) },
     live: {
-      bufferLimit: options.bufferLimit ?? 10_000,
-      maxStreamsPerKey: options.maxStreamsPerKey ?? 5000,
-      maxOperationsPerConnection: options.maxOperationsPerConnection ?? 50,
-      reservationTimeoutMs: options.reservationTimeoutMs ?? 30_000,
-      maxReservationsPerKey: options.maxReservationsPerKey ?? 20,
+      ...base.live,
+      ...defined({
+        bufferLimit: options.bufferLimit,
+        maxStreamsPerKey: options.maxStreamsPerKey,
+        maxOperationsPerConnection: options.maxOperationsPerConnection,
+        reservationTimeoutMs: options.reservationTimeoutMs,
+        maxReservationsPerKey: options.maxReservationsPerKey,
+      }),
     },
-    webhooks: { ...DEFAULT_WEBHOOK_CONFIG, allowPrivateCidrs: LOOPBACK, ...options.webhooks },
-    rateLimits: { reports: 0, reads: 0, manage: 0, device: 0, ...options.rateLimits },
+    webhooks: { ...base.webhooks, ...options.webhooks },
+    rateLimits: { ...base.rateLimits, ...options.rateLimits },
     // Not started in tests; they run it with runOnce().
-    retention: { days: options.retentionDays ?? 30, intervalMs: 3_600_000 },
+    retention: { ...base.retention, ...defined({ days: options.retentionDays }) },
+    queryLimits: { ...base.queryLimits, ...options.queryLimits },
+    corsOrigins: options.corsOrigins ?? base.corsOrigins,
   };
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = testConfig(database, options);
   const logger = options.logger ?? createLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'debug' : 'silent');
-  const runtime = await openRuntime(config as Parameters<typeof openRuntime>[0], logger, {
+  const runtime = await openRuntime(config, logger, {
     resolver: options.resolver,
     webhookPollMs: options.webhookPollMs ?? 100,
   });
@@ -102,9 +127,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     pubsub: runtime.pubsub,
     services: runtime.services,
     logger,
-    corsOrigins: options.corsOrigins,
-    queryLimits: options.queryLimits,
-    connections: config.live,
+    config,
   });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
