@@ -3,11 +3,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import getRawBody from 'raw-body';
 import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
 import type { Logger } from './observability/logger.ts';
 import { requestContext, requestIdFrom } from './observability/requestContext.ts';
-import type { PubSub } from './pubsub/pubsub.ts';
-import type { Services } from './services.ts';
+import type { Runtime } from './runtime.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 import { WebAssets } from './web/assets.ts';
@@ -15,9 +13,8 @@ import { WebAssets } from './web/assets.ts';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppDeps {
-  db: Database;
-  pubsub: PubSub;
-  services: Services;
+  /** What the HTTP layer serves: the domain services, and the metrics and limits around them. */
+  runtime: Pick<Runtime, 'db' | 'pubsub' | 'services' | 'metrics' | 'rateLimits'>;
   logger: Logger;
   config: AppConfig;
 }
@@ -40,8 +37,9 @@ export interface App {
   readonly stopping: boolean;
 }
 
-export function createApp({ db, pubsub, services, logger, config }: AppDeps): App {
-  const yoga = createGraphQLServer(services, logger, config);
+export function createApp({ runtime, logger, config }: AppDeps): App {
+  const { db, pubsub, services, metrics } = runtime;
+  const yoga = createGraphQLServer(services, runtime.rateLimits, logger, config);
 
   const web = new WebAssets();
 
@@ -51,7 +49,7 @@ export function createApp({ db, pubsub, services, logger, config }: AppDeps): Ap
     if (web.serves(path)) return web.handle(req, res, path);
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
-      const { contentType, body } = await services.metrics.render();
+      const { contentType, body } = await metrics.render();
       res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
       return void res.end(req.method === 'HEAD' ? undefined : body);
     }
@@ -125,7 +123,7 @@ export function createApp({ db, pubsub, services, logger, config }: AppDeps): Ap
     );
   });
 
-  const websocket = attachWebSocket(server, yoga, services, logger, config.live);
+  const websocket = attachWebSocket(server, yoga, services.apiKeys, logger, config.live);
 
   return {
     yoga,

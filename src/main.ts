@@ -11,18 +11,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
   const demoKey = await bootstrapDemo(runtime);
-  const app = createApp({
-    db: runtime.db,
-    pubsub: runtime.pubsub,
-    services: runtime.services,
-    logger,
-    config,
-  });
+  const app = createApp({ runtime, logger, config });
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
-  if (config.webhooks.worker) runtime.services.webhookWorker.start();
-  runtime.services.retention.start();
+  if (config.webhooks.worker) runtime.jobs.webhookWorker.start();
+  runtime.jobs.retention.start();
   logger.info(
     { url, database: runtime.db.kind, webhookWorker: config.webhooks.worker },
     'GoFindMe is listening',

@@ -4,12 +4,11 @@ import { type Database, openDatabase } from './db/database.ts';
 import { migrate } from './db/migrator.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMemoryPubSub, createRedisPubSub, type PubSub } from './pubsub/pubsub.ts';
-import { createServices, type ServiceOverrides, type Services } from './services.ts';
+import { type Composition, createServices, type ServiceOverrides } from './services.ts';
 
-export interface Runtime {
+export interface Runtime extends Omit<Composition, 'close'> {
   db: Database;
   pubsub: PubSub;
-  services: Services;
   close(): Promise<void>;
 }
 
@@ -28,13 +27,13 @@ export async function openRuntime(
     throw error;
   }
   const pubsub = config.redisUrl ? createRedisPubSub(config.redisUrl) : createMemoryPubSub();
-  const services = createServices(db, pubsub, config, logger, overrides);
+  const composition = createServices(db, pubsub, config, logger, overrides);
   return {
+    ...composition,
     db,
     pubsub,
-    services,
     close: async () => {
-      await services.close();
+      await composition.close();
       await pubsub.close();
       await db.close();
     },

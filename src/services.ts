@@ -1,4 +1,6 @@
-// Builds the domain services once per process from their dependencies.
+// Composes the process's services once, from the database and the PubSub: the domain
+// services resolvers may use, the background jobs (webhook delivery, retention), the
+// per-key rate limits and the metrics that watch all of them.
 import { Redis } from 'ioredis';
 import { ApiKeyService } from './auth/apiKeys.ts';
 import { RateLimits } from './auth/rateLimits.ts';
@@ -6,9 +8,10 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import { GroupService } from './groups/service.ts';
 import { LiveLocations } from './live/liveLocations.ts';
+import { afterCommit } from './locations/afterCommit.ts';
 import { LocationHistory } from './locations/history.ts';
 import { LocationService } from './locations/service.ts';
-import { type Commit, LocationWriter } from './locations/writer.ts';
+import { LocationWriter } from './locations/writer.ts';
 import type { Logger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { requestContext } from './observability/requestContext.ts';
@@ -17,23 +20,31 @@ import { Retention } from './retention.ts';
 import { WebhookSender } from './webhooks/sender.ts';
 import { WebhookService } from './webhooks/service.ts';
 import { type Resolver, UrlPolicy } from './webhooks/urlPolicy.ts';
-import { type DeliveryOutcome, DeliveryWorker } from './webhooks/worker.ts';
+import { DeliveryWorker } from './webhooks/worker.ts';
 
-export interface Services {
+/** What resolvers may use (through the context): the domain services, nothing else. */
+export interface DomainServices {
   live: LiveLocations;
   apiKeys: ApiKeyService;
   groups: GroupService;
   locations: LocationService;
   history: LocationHistory;
   webhooks: WebhookService;
-  /** Delivers webhooks; created stopped (the server starts it unless WEBHOOK_WORKER=false). */
+}
+
+/** Work that runs in the background; created stopped (the server starts them). */
+export interface Jobs {
+  /** Delivers webhooks (unless WEBHOOK_WORKER=false, or in `npm run worker`). */
   webhookWorker: DeliveryWorker;
-  /** Finished webhook attempts by outcome since start. */
-  webhookOutcomes: Record<DeliveryOutcome, number>;
+  /** Deletes old locations and deliveries. */
+  retention: Retention;
+}
+
+export interface Composition {
+  services: DomainServices;
+  jobs: Jobs;
   /** This process's Prometheus metrics (/metrics). */
   metrics: Metrics;
-  /** Deletes old locations and deliveries; created stopped (the server starts it). */
-  retention: Retention;
   /** Per-key request budgets (in Redis when configured, so they hold across instances). */
   rateLimits: RateLimits;
   close(): Promise<void>;
@@ -52,11 +63,11 @@ export function createServices(
   config: Pick<Config, 'locations' | 'live' | 'webhooks' | 'retention' | 'rateLimits' | 'redisUrl'>,
   logger: Logger,
   overrides: ServiceOverrides = {},
-): Services {
+): Composition {
   const policy = new UrlPolicy(config.webhooks.allowPrivateCidrs, overrides.resolver);
   // The worker's work belongs to no request: leave the request's log context behind.
-  const wakeWorker = () => requestContext.exit(() => webhookWorker.wake());
-  const webhooks = new WebhookService(db.prisma, db.sql, policy, config.webhooks, wakeWorker);
+  const wakeOutbox = () => requestContext.exit(() => webhookWorker.wake());
+  const webhooks = new WebhookService(db.prisma, db.sql, policy, config.webhooks, wakeOutbox);
   const metrics = new Metrics({ webhookBacklog: () => webhooks.backlog() });
   pubsub.onHealthChange((healthy) => {
     if (!healthy) metrics.pubsubErrors.inc();
@@ -89,7 +100,6 @@ export function createServices(
     timeoutMs: config.webhooks.timeoutMs,
     connectionsPerEndpoint: config.webhooks.endpointConcurrency,
   });
-  const webhookOutcomes: Record<DeliveryOutcome, number> = { succeeded: 0, failed: 0, dead: 0 };
   const webhookWorker = new DeliveryWorker(
     db.sql,
     sender,
@@ -97,7 +107,6 @@ export function createServices(
       ...config.webhooks,
       pollMs: overrides.webhookPollMs,
       onOutcome: (outcome, result) => {
-        webhookOutcomes[outcome]++;
         metrics.webhookDeliveries.inc({ outcome });
         metrics.webhookAttemptSeconds.observe(result.durationMs / 1000);
       },
@@ -121,23 +130,28 @@ export function createServices(
   const rateLimits = new RateLimits(config.rateLimits, limiterRedis, (budget) =>
     metrics.rateLimited.inc({ budget }),
   );
-  const onCommitted = ({ groupId, created, deliveries, durationMs }: Commit) => {
-    metrics.locationsIngested.inc(created.length);
-    metrics.dbWriteSeconds.observe(durationMs / 1000);
-    live.publish(groupId, created);
-    if (deliveries > 0) wakeWorker();
-  };
+  const writer = new LocationWriter(
+    db.sql,
+    afterCommit({
+      publish: (groupId, created) => live.publish(groupId, created),
+      wakeOutbox,
+      observe: ({ created, durationMs }) => {
+        metrics.locationsIngested.inc(created.length);
+        metrics.dbWriteSeconds.observe(durationMs / 1000);
+      },
+    }),
+  );
   return {
-    live,
-    apiKeys,
-    groups: new GroupService(db.prisma),
-    locations: new LocationService(new LocationWriter(db.sql, onCommitted), rateLimits, config.locations),
-    history: new LocationHistory(db.prisma, db.sql),
-    webhooks,
-    webhookWorker,
-    webhookOutcomes,
+    services: {
+      live,
+      apiKeys,
+      groups: new GroupService(db.prisma),
+      locations: new LocationService(writer, rateLimits, config.locations),
+      history: new LocationHistory(db.prisma, db.sql),
+      webhooks,
+    },
+    jobs: { webhookWorker, retention },
     metrics,
-    retention,
     rateLimits,
     async close() {
       live.close();

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
-  runtime.services.webhookWorker.start();
+  runtime.jobs.webhookWorker.start();
   logger.info(
     {
       database: runtime.db.kind,

@@ -231,7 +231,7 @@ describe.each(['sse', 'ws'] as const)('watch() over %s', (transport) => {
     const key = await server.key();
     const old = await key.request(ReportDirectly, { input: inputs('expired', 3) });
     await server.runtime.db.sql.query(AgeLocations, [key.groupId]);
-    await server.runtime.services.retention.runOnce();
+    await server.runtime.jobs.retention.runOnce();
     const { client } = recordedClient(server.url, key.key, { transport });
     const watch = recordedWatch(client, { after: old.data!.reportLocations[0]!.cursor });
     try {

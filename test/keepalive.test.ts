@@ -1,9 +1,17 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { graphql } from './gql/index.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
 import { subscribe, TRANSPORTS } from './helpers/subscriptions.ts';
 
-const UPDATES = 'subscription { locationUpdates { cursor } }';
+const UPDATES = graphql(`
+  subscription KeptAliveUpdates {
+    locationUpdates {
+      cursor
+    }
+  }
+`);
 
 let server: TestServer;
 let key: TestKey;
@@ -28,7 +36,7 @@ describe('connection lifecycle', () => {
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: key.key } }));
     await new Promise((resolve) => socket.once('message', resolve));
-    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: UPDATES } }));
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: print(UPDATES) } }));
     await expect.poll(streams, { timeout: 5_000 }).toBe(1);
     socket.terminate();
     await expect.poll(streams, { timeout: 5_000 }).toBe(0);
@@ -42,7 +50,7 @@ describe('keepalive', { timeout: 30_000 }, () => {
     const sse = await fetch(server.url, {
       method: 'POST',
       headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'x-api-key': key.key },
-      body: JSON.stringify({ query: UPDATES }),
+      body: JSON.stringify({ query: print(UPDATES) }),
       signal: controller.signal,
     });
     const sseBeats: number[] = [];
@@ -59,7 +67,7 @@ describe('keepalive', { timeout: 30_000 }, () => {
     const stream = await fetch(`${server.url}/stream`, {
       method: 'POST',
       headers: { accept: 'text/event-stream', 'content-type': 'application/json', 'x-api-key': key.key },
-      body: JSON.stringify({ query: UPDATES }),
+      body: JSON.stringify({ query: print(UPDATES) }),
       signal: streamController.signal,
     });
     const streamBeats: number[] = [];

@@ -1,6 +1,8 @@
 // A key is valid for an operation only at the moment it runs, on every transport: a
 // revoked or expired key ends every connection and stream it holds, and a key never
 // creates a key that outlives it.
+
+import { print } from 'graphql';
 import { createClient as createWsClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -47,7 +49,13 @@ beforeAll(async () => {
 afterAll(() => server.stop());
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const UPDATES = 'subscription { locationUpdates { cursor } }';
+const UPDATES = graphql(`
+  subscription RevocableUpdates {
+    locationUpdates {
+      cursor
+    }
+  }
+`);
 
 /** A graphql-ws connection that records how it closed. */
 function socketClient(key: TestKey) {
@@ -232,7 +240,7 @@ describe('a 401', () => {
           'content-type': 'application/json',
           accept: path ? 'text/event-stream' : 'application/json',
         },
-        body: JSON.stringify({ query: UPDATES }),
+        body: JSON.stringify({ query: print(UPDATES) }),
       });
       expect(response.status).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Bearer realm="gofindme"');

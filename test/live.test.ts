@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { LocationInput } from './gql/graphql.ts';
+import type { LiveUpdatesSubscription, LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
 import { type Result, subscribe, TRANSPORTS, type Transport } from './helpers/subscriptions.ts';
@@ -32,8 +32,16 @@ const StreamPosition = graphql(`
   }
 `);
 
-const UPDATES =
-  'subscription($deviceId: String, $after: String) { locationUpdates(deviceId: $deviceId, after: $after) { cursor deviceId latitude recordedAt } }';
+const UPDATES = graphql(`
+  subscription LiveUpdates($deviceId: String, $after: String) {
+    locationUpdates(deviceId: $deviceId, after: $after) {
+      cursor
+      deviceId
+      latitude
+      recordedAt
+    }
+  }
+`);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -52,8 +60,7 @@ const fix = (deviceId: string, latitude: number): LocationInput => ({
   recordedAt: new Date().toISOString(),
 });
 const sequenceOf = (cursor: string) => Number(Buffer.from(cursor, 'base64url').toString().split(':')[1]);
-const update = (result: Result) =>
-  result.data?.locationUpdates as { cursor: string; deviceId: string; latitude: number };
+const update = (result: Result<LiveUpdatesSubscription>) => result.data!.locationUpdates;
 const report = async (key: TestKey, input: LocationInput[]) => {
   const response = await key.request(ReportLive, { input });
   expect(response.errors).toBeUndefined();

@@ -102,7 +102,7 @@ describe('rate limits per key', () => {
       expect(await stored('loop', fleet)).toBe(2);
       // The same device name under another key has a budget of its own.
       expect((await call(await fleet.key(), REPORT('loop'), fleet)).status).toBe(200);
-      expect(await fleet.runtime.services.metrics.render().then((m) => m.body)).toMatch(
+      expect(await fleet.runtime.metrics.render().then((m) => m.body)).toMatch(
         /gofindme_rate_limited_total\{budget="device"\} 2/,
       );
     } finally {

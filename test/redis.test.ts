@@ -8,6 +8,7 @@ import { SCOPES } from '../src/auth/scopes.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { openRuntime } from '../src/runtime.ts';
+import { graphql } from './gql/index.ts';
 import { runCli, type ServerProcess, startServerProcess } from './helpers/processes.ts';
 import { privateRedis, type RedisProcess } from './helpers/redis.ts';
 import { subscribe } from './helpers/subscriptions.ts';
@@ -35,8 +36,15 @@ async function missingServices(): Promise<string | undefined> {
 }
 const missing = await missingServices();
 if (missing) console.warn(`Skipping the several-instances tests: ${missing}.`);
-const UPDATES =
-  'subscription($after: String) { locationUpdates(after: $after) { cursor deviceId latitude } }';
+const UPDATES = graphql(`
+  subscription InstanceUpdates($after: String) {
+    locationUpdates(after: $after) {
+      cursor
+      deviceId
+      latitude
+    }
+  }
+`);
 
 let redis: RedisProcess;
 let databaseUrl: string;

@@ -21,7 +21,13 @@ const History = graphql(`
   }
 `);
 
-const UPDATES = 'subscription($after: String) { locationUpdates(after: $after) { cursor } }';
+const UPDATES = graphql(`
+  subscription RetainedUpdates($after: String) {
+    locationUpdates(after: $after) {
+      cursor
+    }
+  }
+`);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -64,12 +70,12 @@ describe('retention', () => {
         [id],
       );
 
-      const deleted = await server.runtime.services.retention.runOnce();
+      const deleted = await server.runtime.jobs.retention.runOnce();
       expect(deleted).toEqual({ locations: 3, deliveries: 2 });
       expect(await cursorsOf(key)).toEqual(stored.slice(3).map((l) => l.cursor));
       expect(await cursorsOf(other)).toEqual(others.map((l) => l.cursor));
       expect((await deliveriesOf(key, id)).deliveries).toHaveLength(3);
-      expect(await server.runtime.services.retention.runOnce()).toEqual({ locations: 0, deliveries: 0 });
+      expect(await server.runtime.jobs.retention.runOnce()).toEqual({ locations: 0, deliveries: 0 });
 
       // Resuming from before what is kept is refused; from the last deleted one it replays the rest.
       const expired = subscribe('ws', server.url, key.key, UPDATES, { after: stored[0]!.cursor });
@@ -90,7 +96,7 @@ describe('retention', () => {
     const key = await server.key();
     const stored = await report(key, 2);
     await age(key, 2);
-    await server.runtime.services.retention.runOnce();
+    await server.runtime.jobs.retention.runOnce();
     expect(await cursorsOf(key)).toEqual([]);
     const expired = subscribe('ws', server.url, key.key, UPDATES, { after: stored[0]!.cursor });
     expect((await expired.waitFor(1))[0]!.errors![0]!.extensions).toMatchObject({ code: 'CURSOR_EXPIRED' });
@@ -120,7 +126,7 @@ describe('retention', () => {
     expect(await keepAll.runOnce()).toEqual({ locations: 0, deliveries: 0 });
     expect(await cursorsOf(key)).toHaveLength(2);
     // Clean up for the other tests' counts.
-    await server.runtime.services.retention.runOnce();
+    await server.runtime.jobs.retention.runOnce();
   });
 
   it('reads its settings', () => {

@@ -7,18 +7,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../src/config.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createMemoryPubSub } from '../src/pubsub/pubsub.ts';
-import { createServices, type Services } from '../src/services.ts';
+import { type Composition, createServices } from '../src/services.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { runCli, type ServerProcess, startServerProcess, startWorkerProcess } from './helpers/processes.ts';
 import { type Receiver, startReceiver, verify } from './helpers/receiver.ts';
-import { graphqlRequest, startTestServer, type TestKey, testConfig } from './helpers/server.ts';
+import {
+  graphqlRequest,
+  startTestServer,
+  type TestKey,
+  testConfig,
+  webhookOutcomes,
+} from './helpers/server.ts';
 import { CreateWebhook, createWebhook, ReportLocations, report, Webhooks } from './helpers/webhooks.ts';
 
 describe('several workers on one database', () => {
   it('never attempt the same delivery at once, and share the work', { timeout: 60_000 }, async () => {
     const server = await startTestServer({ webhookWorker: false });
     const hook = await startReceiver();
-    const workers: Services[] = [];
+    const workers: Composition[] = [];
     try {
       // Two more workers with their own HTTP clients on the same database (on
       // PostgreSQL they claim over separate pooled connections, concurrently).
@@ -42,16 +48,18 @@ describe('several workers on one database', () => {
       const response = await key.request(CreateWebhook, { input: { url: hook.url } });
       expect(response.errors).toBeUndefined();
       for (let i = 0; i < 6; i++) await report(key, 50);
-      for (const worker of workers) worker.webhookWorker.start();
+      for (const worker of workers) worker.jobs.webhookWorker.start();
 
       await hook.waitFor(300, 30_000);
-      await expect.poll(() => workers.reduce((n, w) => n + w.webhookOutcomes.succeeded, 0)).toBe(300);
+      const succeeded = async () =>
+        (await Promise.all(workers.map((w) => webhookOutcomes(w.metrics)))).reduce((a, b) => a + b, 0);
+      await expect.poll(succeeded).toBe(300);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const perId = countBy(hook.requests, (r) => r.id);
       expect(perId.size).toBe(300);
       expect([...perId.values()].every((n) => n === 1)).toBe(true);
       expect(overlaps).toBe(0);
-      for (const worker of workers) expect(worker.webhookOutcomes.succeeded).toBeGreaterThan(0);
+      for (const worker of workers) expect(await webhookOutcomes(worker.metrics)).toBeGreaterThan(0);
     } finally {
       await Promise.all(workers.map((w) => w.close()));
       await hook.close();
@@ -94,14 +102,14 @@ describe('one worker, several endpoints', () => {
   }, async () => {
     const server = await startTestServer({ webhookWorker: true, webhooks: { timeoutMs: 30_000 } });
     const hook = await startReceiver();
-    let other: Services | undefined;
+    let other: Composition | undefined;
     try {
       hook.reply = (_request, index) => (index < 2 ? { status: 200, delayMs: 10_000 } : { status: 200 });
       const key = await server.key();
       await createWebhook(key, hook.url);
       await report(key, 2);
       await hook.waitFor(2);
-      await server.runtime.services.webhookWorker.stop(100);
+      await server.runtime.jobs.webhookWorker.stop(100);
       // Handed back: due now, the cut-off attempt not counted (its lease would have been 65 s).
       other = createServices(
         server.runtime.db,
@@ -109,12 +117,12 @@ describe('one worker, several endpoints', () => {
         workerConfig(server.database),
         createLogger('silent'),
       );
-      other.webhookWorker.start();
+      other.jobs.webhookWorker.start();
       const requests = await hook.waitFor(4, 5000);
       expect(new Set(requests.slice(2).map((r) => r.id))).toEqual(
         new Set(requests.slice(0, 2).map((r) => r.id)),
       );
-      await expect.poll(() => other!.webhookOutcomes.succeeded).toBe(2);
+      await expect.poll(() => webhookOutcomes(other!.metrics)).toBe(2);
     } finally {
       await other?.close();
       await server.stop();

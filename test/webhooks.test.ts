@@ -2,7 +2,7 @@
 // checked with the `standardwebhooks` package.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Receiver, startReceiver, verify } from './helpers/receiver.ts';
-import { codes, startTestServer, type TestServer } from './helpers/server.ts';
+import { codes, startTestServer, type TestServer, webhookOutcomes } from './helpers/server.ts';
 import {
   CreateWebhook,
   createWebhook,
@@ -128,9 +128,9 @@ describe('delivering locations', () => {
       expect(await quiet.runtime.services.webhooks.backlog()).toBe(4);
       expect(hook.requests).toHaveLength(0);
 
-      quiet.runtime.services.webhookWorker.start();
+      quiet.runtime.jobs.webhookWorker.start();
       await hook.waitFor(4);
-      await expect.poll(() => quiet.runtime.services.webhookOutcomes.succeeded).toBe(4);
+      await expect.poll(() => webhookOutcomes(quiet.runtime.metrics)).toBe(4);
       await expect.poll(() => quiet.runtime.services.webhooks.backlog()).toBe(0);
     } finally {
       await quiet.stop();

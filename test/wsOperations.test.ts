@@ -48,7 +48,7 @@ async function rawSocket(key: TestKey) {
 const subscribe = (id: string) => ({ id, type: 'subscribe', payload: { query: UPDATES } });
 const live = () => server.runtime.services.live.activeStreams;
 const gauge = async () => {
-  const { body } = await server.runtime.services.metrics.render();
+  const { body } = await server.runtime.metrics.render();
   return [...body.matchAll(/^gofindme_live_subscriptions\{transport="websocket"\} (\d+)$/gm)].map((m) =>
     Number(m[1]),
   )[0];

@@ -89,3 +89,16 @@ export function pgliteSql(db: PGlite): Sql {
       }),
   };
 }
+
+/** A SqlClient inside a Prisma transaction, so that one transaction can mix Prisma and raw statements. */
+export function prismaTransactionSql(tx: {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}): SqlClient {
+  return {
+    query: <Row>(text: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(text, ...params),
+    exec: async (script: string) => {
+      await tx.$executeRawUnsafe(script);
+    },
+  };
+}

@@ -28,6 +28,7 @@ import { notFound } from '../errors.ts';
 import { isUuid } from '../ids.ts';
 import { EVENT_TYPES, eventBodySql } from '../webhooks/events.ts';
 import { enqueueSql } from '../webhooks/outbox.ts';
+import type { Commit } from './afterCommit.ts';
 import {
   LOCATION_COLUMNS,
   type Location,
@@ -41,23 +42,6 @@ import {
   timestampSql,
   toLocation,
 } from './record.ts';
-
-/** What one COMMIT stored. */
-export interface Commit {
-  groupId: string;
-  /** New locations, in sequence order. */
-  created: Location[];
-  /** Webhook deliveries enqueued with them. */
-  deliveries: number;
-  /** From sending the write to its COMMIT. */
-  durationMs: number;
-}
-
-interface PendingWrite {
-  reports: readonly LocationReport[];
-  resolve(locations: Location[]): void;
-  reject(error: unknown): void;
-}
 
 /**
  * Reports whose clientId the device already used for a different fix (the position,
@@ -73,6 +57,12 @@ export class ClientIdReused extends Error {
 
 /** Reports of several callers shared a transaction and one of them conflicts: retry each alone. */
 class RetryAlone extends Error {}
+
+interface PendingWrite {
+  reports: readonly LocationReport[];
+  resolve(locations: Location[]): void;
+  reject(error: unknown): void;
+}
 
 interface GroupQueue {
   pending: PendingWrite[];
@@ -90,7 +80,7 @@ export class LocationWriter {
 
   constructor(
     private readonly sql: Sql,
-    /** Called after each COMMIT, one commit at a time. */
+    /** Called after each COMMIT, one commit at a time (see afterCommit.ts). */
     private readonly onCommitted: (commit: Commit) => void = () => {},
   ) {}
 

@@ -4,11 +4,11 @@ import type { Principal } from '../auth/apiKeys.ts';
 import type { Device } from '../locations/history.ts';
 import type { Location } from '../locations/record.ts';
 import type { Transport } from '../observability/metrics.ts';
-import type { Services } from '../services.ts';
+import type { DomainServices } from '../services.ts';
 
 export interface Context {
   principal: Principal;
-  services: Services;
+  services: DomainServices;
   loaders: Loaders;
   /** How the request arrived; for subscriptions, how the subscriber is connected. */
   transport: Transport;
@@ -20,7 +20,7 @@ export interface Loaders {
   lastLocation: DataLoader<string, Location | null>;
 }
 
-export function createContext(services: Services, principal: Principal, transport: Transport): Context {
+export function createContext(services: DomainServices, principal: Principal, transport: Transport): Context {
   const { history } = services;
   return {
     principal,

@@ -7,10 +7,9 @@ import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Principal } from '../auth/apiKeys.ts';
+import type { ApiKeyService, Principal } from '../auth/apiKeys.ts';
 import type { Logger } from '../observability/logger.ts';
 import { withCode } from '../schema/errors.ts';
-import type { Services } from '../services.ts';
 import { gateOperationIds, OperationTracker } from './wsOperations.ts';
 import type { Yoga } from './yoga.ts';
 
@@ -37,7 +36,7 @@ interface SocketState {
 export function attachWebSocket(
   server: Server,
   yoga: Yoga,
-  services: Services,
+  apiKeys: ApiKeyService,
   logger: Logger,
   options: { maxOperationsPerConnection: number },
 ) {
@@ -68,7 +67,7 @@ export function attachWebSocket(
         const apiKey = ctx.connectionParams?.apiKey;
         let principal: Principal;
         try {
-          principal = await services.apiKeys.authenticate(typeof apiKey === 'string' ? apiKey : null);
+          principal = await apiKeys.authenticate(typeof apiKey === 'string' ? apiKey : null);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }
@@ -76,7 +75,7 @@ export function attachWebSocket(
         const operations = new OperationTracker();
         sockets.set(socket, { apiKey: apiKey as string, operations });
         // Its subscriptions each get an UNAUTHENTICATED error first (keyRevocation.ts), then it closes.
-        const endSession = services.apiKeys.sessions.add(principal.keyId, () => {
+        const endSession = apiKeys.sessions.add(principal.keyId, () => {
           setTimeout(() => refuse(socket), 100).unref();
         });
         socket.once('close', () => {
@@ -105,7 +104,7 @@ export function attachWebSocket(
         // Every operation runs with a key that is valid now, not only when the socket opened.
         let principal: Principal;
         try {
-          principal = await services.apiKeys.authenticate(state?.apiKey);
+          principal = await apiKeys.authenticate(state?.apiKey);
         } catch (error) {
           refuse(ctx.extra.socket);
           return [new GraphQLError((error as Error).message, { extensions: { code: 'UNAUTHENTICATED' } })];

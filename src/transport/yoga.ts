@@ -5,13 +5,14 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { AppConfig } from '../app.ts';
 import type { Principal } from '../auth/apiKeys.ts';
+import type { RateLimits } from '../auth/rateLimits.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Transport } from '../observability/metrics.ts';
 import { apiKeyFromHeaders, type Context, createContext } from '../schema/context.ts';
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
-import type { Services } from '../services.ts';
+import type { DomainServices } from '../services.ts';
 import { cachedGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
 import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
 import { useKeyRevocation } from './keyRevocation.ts';
@@ -23,7 +24,12 @@ const CSRF_HEADER = 'x-graphql-yoga-csrf';
 
 export type Yoga = YogaServerInstance<Record<string, unknown>, Context>;
 
-export function createGraphQLServer(services: Services, logger: Logger, config: AppConfig): Yoga {
+export function createGraphQLServer(
+  services: DomainServices,
+  rateLimits: RateLimits,
+  logger: Logger,
+  config: AppConfig,
+): Yoga {
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -64,7 +70,7 @@ export function createGraphQLServer(services: Services, logger: Logger, config: 
       // carry a header only scripts can set: the key headers count.
       useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),
       useClientErrorCodes(),
-      useRateLimits(services.rateLimits),
+      useRateLimits(rateLimits),
       useSharedSubscriptionExecution(),
       useKeyRevocation(services.apiKeys.sessions),
       useGraphQLSSE(services.apiKeys, logger, config.live),

@@ -3,13 +3,14 @@
 // enqueues test events and requeues deliveries (redeliver, replay).
 import { deliveryCursor } from '../cursors.ts';
 import { withinLimit } from '../db/limits.ts';
-import type { Sql } from '../db/sql.ts';
+import { prismaTransactionSql, type Sql } from '../db/sql.ts';
 import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
 import { type InGroup, isUuid, NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../ids.ts';
 import type { PageWindow } from '../paging.ts';
 import { EVENT_TYPES, testEventBody } from './events.ts';
+import * as outbox from './outbox.ts';
 import { newSecret } from './signing.ts';
 import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
 
@@ -158,18 +159,8 @@ export class WebhookService {
           },
           select: WEBHOOK_SELECT,
         });
-        if (enabling) {
-          await tx.webhookDelivery.updateMany({
-            where: { webhookId: id, status: { in: ['pending', 'failed'] }, nextAttemptAt: null },
-            data: { nextAttemptAt: new Date() },
-          });
-        }
-        if (disabling) {
-          await tx.webhookDelivery.updateMany({
-            where: { webhookId: id, status: { in: ['pending', 'failed'] } },
-            data: { nextAttemptAt: null },
-          });
-        }
+        if (enabling) await outbox.resume(prismaTransactionSql(tx), id);
+        if (disabling) await outbox.hold(prismaTransactionSql(tx), id);
         return webhook;
       })
       .finally(() => {
@@ -220,22 +211,19 @@ export class WebhookService {
       : null;
     if (!delivery) throw notFound(`No webhook delivery with id "${deliveryId}" in this group`);
     if (!delivery.webhook.active) throw disabledError(delivery.webhook);
-    // Never while an attempt is running: the receiver would get the same webhook-id twice at
-    // once. The condition is in the UPDATE itself, so a worker claiming it meanwhile wins.
-    const updated = await this.prisma.webhookDelivery
-      .update({
-        where: { id: deliveryId, status: { not: 'delivering' } },
-        data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
-      })
-      .catch((error: unknown) => {
-        if ((error as { code?: string }).code !== 'P2025') throw error; // no row matched
-        throw new AppError(
-          'CONFLICT',
-          'This delivery is being attempted right now; its result is recorded shortly',
-        );
-      });
+    // Read in the same transaction, so the answer shows it requeued, not already claimed again.
+    const requeued = await this.prisma.$transaction(async (tx) => {
+      const [id] = await outbox.requeue(prismaTransactionSql(tx), { deliveryId });
+      return id ? tx.webhookDelivery.findUniqueOrThrow({ where: { id } }) : undefined;
+    });
+    if (!requeued) {
+      throw new AppError(
+        'CONFLICT',
+        'This delivery is being attempted right now; its result is recorded shortly',
+      );
+    }
     this.onDue();
-    return updated;
+    return requeued;
   }
 
   /**
@@ -252,17 +240,14 @@ export class WebhookService {
     if (range.status === 'delivering') {
       throw InputError.at(['status'], 'deliveries being attempted right now are never replayed');
     }
-    const { count } = await this.prisma.webhookDelivery.updateMany({
-      where: {
-        webhookId,
-        createdAt: { gte: range.from, lte: to },
-        // In the UPDATE's condition, so that a delivery a worker claims meanwhile is left alone.
-        status: range.status ?? { not: 'delivering' },
-      },
-      data: { status: 'pending', attempts: 0, nextAttemptAt: new Date(), claimToken: null },
+    const requeued = await outbox.requeue(this.sql, {
+      webhookId,
+      from: range.from,
+      to,
+      status: range.status ?? null,
     });
-    if (count > 0) this.onDue();
-    return count;
+    if (requeued.length > 0) this.onDue();
+    return requeued.length;
   }
 
   /** The delivery log, newest first. */
@@ -284,13 +269,9 @@ export class WebhookService {
     });
   }
 
-  /** Deliveries of active webhooks not delivered yet (pending, being attempted, or waiting to retry). */
-  async backlog(): Promise<number> {
-    const [row] = await this.sql.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-       WHERE w.active AND d.next_attempt_at IS NOT NULL AND d.status IN ('pending', 'failed', 'delivering')`,
-    );
-    return row?.n ?? 0;
+  /** Deliveries of active webhooks not delivered yet (waiting or being attempted), over all instances. */
+  backlog(): Promise<number> {
+    return outbox.backlog(this.sql);
   }
 
   private async validate(input: UpdateWebhookInput, creating: boolean): Promise<WebhookFields> {

@@ -36,17 +36,22 @@ type Documents = {
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.DevicesDocument,
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.OneDeviceDocument,
+    "\n  subscription KeptAliveUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n": typeof types.KeptAliveUpdatesDocument,
     "\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n": typeof types.CreateChildKeyDocument,
     "\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n": typeof types.RotateWithLimitDocument,
+    "\n  subscription RevocableUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n": typeof types.RevocableUpdatesDocument,
     "query ViewerAfterExpiry { viewer { id } }": typeof types.ViewerAfterExpiryDocument,
     "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportLiveDocument,
     "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": typeof types.RevokeLiveDocument,
     "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n": typeof types.StreamPositionDocument,
+    "\n  subscription LiveUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      cursor\n      deviceId\n      latitude\n      recordedAt\n    }\n  }\n": typeof types.LiveUpdatesDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": typeof types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": typeof types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": typeof types.LastLocationDocument,
+    "\n  subscription InstanceUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n      deviceId\n      latitude\n    }\n  }\n": typeof types.InstanceUpdatesDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedHistoryDocument,
+    "\n  subscription RetainedUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n    }\n  }\n": typeof types.RetainedUpdatesDocument,
     "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": typeof types.SimulatedTracksDocument,
     "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.SimulatedDevicesDocument,
     "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportFloodDocument,
@@ -75,17 +80,22 @@ const documents: Documents = {
     "\n  query Page($deviceId: String, $from: DateTime, $to: DateTime, $first: Int, $after: String, $last: Int, $before: String) {\n    locations(deviceId: $deviceId, from: $from, to: $to, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
     "\n  query Devices($first: Int, $after: String) {\n    devices(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          deviceId\n          lastLocation {\n            latitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.DevicesDocument,
     "\n  query OneDevice($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      lastLocation {\n        latitude\n        device {\n          deviceId\n        }\n      }\n    }\n  }\n": types.OneDeviceDocument,
+    "\n  subscription KeptAliveUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n": types.KeptAliveUpdatesDocument,
     "\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n": types.CreateChildKeyDocument,
     "\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n": types.RotateWithLimitDocument,
+    "\n  subscription RevocableUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n": types.RevocableUpdatesDocument,
     "query ViewerAfterExpiry { viewer { id } }": types.ViewerAfterExpiryDocument,
     "\n  mutation ReportLive($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportLiveDocument,
     "\n  mutation RevokeLive($id: ID!) {\n    revokeApiKey(id: $id) {\n      id\n    }\n  }\n": types.RevokeLiveDocument,
     "\n  query StreamPosition {\n    viewer {\n      name\n      group {\n        streamCursor\n      }\n    }\n  }\n": types.StreamPositionDocument,
+    "\n  subscription LiveUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      cursor\n      deviceId\n      latitude\n      recordedAt\n    }\n  }\n": types.LiveUpdatesDocument,
     "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n": types.ReportDocument,
     "\n  mutation ReportMany($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      clientId\n    }\n  }\n": types.ReportManyDocument,
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": types.LastLocationDocument,
+    "\n  subscription InstanceUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n      deviceId\n      latitude\n    }\n  }\n": types.InstanceUpdatesDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedHistoryDocument,
+    "\n  subscription RetainedUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n    }\n  }\n": types.RetainedUpdatesDocument,
     "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": types.SimulatedTracksDocument,
     "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": types.SimulatedDevicesDocument,
     "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportFloodDocument,
@@ -197,11 +207,19 @@ export function graphql(source: "\n  query OneDevice($deviceId: String!) {\n    
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription KeptAliveUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  subscription KeptAliveUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateChildKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) {\n      key\n      apiKey {\n        id\n        expiresAt\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RotateWithLimit($id: ID!) {\n    rotateApiKey(id: $id) {\n      key\n      apiKey {\n        expiresAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RevocableUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  subscription RevocableUpdates {\n    locationUpdates {\n      cursor\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -221,6 +239,10 @@ export function graphql(source: "\n  query StreamPosition {\n    viewer {\n     
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription LiveUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      cursor\n      deviceId\n      latitude\n      recordedAt\n    }\n  }\n"): (typeof documents)["\n  subscription LiveUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      cursor\n      deviceId\n      latitude\n      recordedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation Report($input: LocationInput!) {\n    reportLocation(input: $input) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n      device {\n        deviceId\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -237,7 +259,15 @@ export function graphql(source: "\n  query LastLocation($deviceId: String!) {\n 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription InstanceUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n      deviceId\n      latitude\n    }\n  }\n"): (typeof documents)["\n  subscription InstanceUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n      deviceId\n      latitude\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RetainedUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  subscription RetainedUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -6,6 +6,7 @@ import { type App, createApp } from '../../src/app.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
 import { type Config, loadConfig, type QueryLimits, type WebhookConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
+import type { Metrics } from '../../src/observability/metrics.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import type { Resolver } from '../../src/webhooks/urlPolicy.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -121,14 +122,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     resolver: options.resolver,
     webhookPollMs: options.webhookPollMs ?? 100,
   });
-  if (options.webhookWorker) runtime.services.webhookWorker.start();
-  const app = createApp({
-    db: runtime.db,
-    pubsub: runtime.pubsub,
-    services: runtime.services,
-    logger,
-    config,
-  });
+  if (options.webhookWorker) runtime.jobs.webhookWorker.start();
+  const app = createApp({ runtime, logger, config });
   const address = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${address.port}/graphql`;
   const server: TestServer = {
@@ -180,3 +175,9 @@ export async function graphqlRequest<R, V>(
 
 /** The codes of a response's errors, for compact assertions. */
 export const codes = (response: Response<unknown>) => (response.errors ?? []).map((e) => e.extensions?.code);
+
+/** Finished webhook attempts with `outcome`, read from the process's own metrics. */
+export async function webhookOutcomes(metrics: Metrics, outcome = 'succeeded'): Promise<number> {
+  const { values } = await metrics.webhookDeliveries.get();
+  return values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+}

@@ -1,5 +1,7 @@
 // Subscribes with the real protocol clients: graphql-ws, graphql-sse (both modes) and
 // Yoga's own SSE read with fetch. Results are collected for assertions.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -7,34 +9,39 @@ import WebSocket from 'ws';
 export type Transport = 'ws' | 'sse' | 'graphql-sse' | 'graphql-sse-single';
 export const TRANSPORTS: Transport[] = ['ws', 'sse', 'graphql-sse', 'graphql-sse-single'];
 
-export interface Result {
-  data?: Record<string, unknown> | null;
+export interface Result<R = Record<string, unknown>> {
+  data?: R | null;
   errors?: readonly { message: string; extensions?: { code?: string } | Record<string, unknown> }[];
 }
 
-export interface Subscription {
-  results: Result[];
+export interface Subscription<R = Record<string, unknown>> {
+  results: Result<R>[];
   /** Resolves when `count` results arrived (or rejects after `timeoutMs`). */
-  waitFor(count: number, timeoutMs?: number): Promise<Result[]>;
+  waitFor(count: number, timeoutMs?: number): Promise<Result<R>[]>;
   /** Resolves when the server ended the stream (complete or error), with a readable description of the error. */
   ended: Promise<{ error?: unknown; description: string }>;
   close(): Promise<void>;
 }
 
-export function subscribe(
+/**
+ * Subscribes with `document`: a typed document (graphql(`subscription …`), whose results
+ * are then typed), or a plain string for documents that are wrong on purpose.
+ */
+export function subscribe<R = Record<string, unknown>, V = Record<string, unknown>>(
   transport: Transport,
   graphqlUrl: string,
   key: string,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Subscription {
-  const results: Result[] = [];
+  document: TypedDocumentNode<R, V> | string,
+  variables: V | Record<string, unknown> = {},
+): Subscription<R> {
+  const query = typeof document === 'string' ? document : print(document);
+  const results: Result<R>[] = [];
   let wake: (() => void) | undefined;
   let endedResolve!: (value: { error?: unknown; description: string }) => void;
   const ended = new Promise<{ error?: unknown; description: string }>((resolve) => {
     endedResolve = resolve;
   });
-  const onResult = (result: Result) => {
+  const onResult = (result: Result<R>) => {
     results.push(result);
     wake?.();
   };
@@ -55,13 +62,15 @@ export function subscribe(
       lazy: true,
     });
     client.subscribe(
-      { query, variables },
-      { next: (r) => onResult(r as Result), error: onEnd, complete: () => onEnd() },
+      { query, variables: variables as Record<string, unknown> },
+      { next: (r) => onResult(r as Result<R>), error: onEnd, complete: () => onEnd() },
     );
     dispose = () => client.dispose() as Promise<void>;
   } else if (transport === 'sse') {
     const controller = new AbortController();
-    void readYogaSse(graphqlUrl, key, query, variables, controller.signal, onResult).then(
+    void readYogaSse(graphqlUrl, key, query, variables as Record<string, unknown>, controller.signal, (r) =>
+      onResult(r as Result<R>),
+    ).then(
       () => onEnd(),
       (error) => onEnd(error),
     );
@@ -74,8 +83,8 @@ export function subscribe(
       retryAttempts: 0,
     });
     const unsubscribe = client.subscribe(
-      { query, variables },
-      { next: onResult, error: onEnd, complete: () => onEnd() },
+      { query, variables: variables as Record<string, unknown> },
+      { next: (r) => onResult(r as Result<R>), error: onEnd, complete: () => onEnd() },
     );
     dispose = async () => {
       unsubscribe();
