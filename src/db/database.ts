@@ -30,20 +30,9 @@ function openPostgres(url: string, poolSize: number): Database {
   // An idle client that loses its connection emits 'error' on the pool; without a
   // listener that would crash the process. The next checkout reconnects.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  const sql = pgSql(pool);
-  return {
-    kind: 'postgres',
-    prisma,
-    sql,
-    ping: async () => {
-      await sql.query('SELECT 1');
-    },
-    close: async () => {
-      await prisma.$disconnect();
-      await pool.end();
-    },
-  };
+  return database('postgres', new PrismaClient({ adapter: new PrismaPg(pool) }), pgSql(pool), () =>
+    pool.end(),
+  );
 }
 
 async function openEmbedded(dataDir: string): Promise<Database> {
@@ -56,10 +45,26 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     await release();
     throw error;
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
-  const sql = pgliteSql(db);
+  return database(
+    'embedded',
+    new PrismaClient({ adapter: new PrismaPGlite(db) }),
+    pgliteSql(db),
+    async () => {
+      await db.close();
+      await release();
+    },
+  );
+}
+
+/** Either database behind one interface; `closeDriver` runs after Prisma disconnects. */
+function database(
+  kind: Database['kind'],
+  prisma: PrismaClient,
+  sql: Sql,
+  closeDriver: () => Promise<void>,
+): Database {
   return {
-    kind: 'embedded',
+    kind,
     prisma,
     sql,
     ping: async () => {
@@ -67,8 +72,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
     },
     close: async () => {
       await prisma.$disconnect();
-      await db.close();
-      await release();
+      await closeDriver();
     },
   };
 }

@@ -48,24 +48,21 @@ export class Metrics {
     'gofindme_pubsub_errors_total',
     'Failed PubSub publishes and lost PubSub connections.',
   );
-  readonly webhookDeliveries = new Counter({
-    name: 'gofindme_webhook_deliveries_total',
-    help: 'Finished webhook attempts by outcome: succeeded, failed (retry scheduled) or dead (no retries left).',
-    labelNames: ['outcome'] as const,
-    registers: this.registers,
-  });
-  readonly retentionDeleted = new Counter({
-    name: 'gofindme_retention_deleted_total',
-    help: 'Rows deleted by retention (RETENTION_DAYS), by kind: location, webhook_delivery.',
-    labelNames: ['kind'] as const,
-    registers: this.registers,
-  });
-  readonly rateLimited = new Counter({
-    name: 'gofindme_rate_limited_total',
-    help: 'Requests refused by the per-key rate limits, by budget: reports, reads, manage, or device (a device of a key).',
-    labelNames: ['budget'] as const,
-    registers: this.registers,
-  });
+  readonly webhookDeliveries = this.labelledCounter(
+    'gofindme_webhook_deliveries_total',
+    'Finished webhook attempts by outcome: succeeded, failed (retry scheduled) or dead (no retries left).',
+    'outcome',
+  );
+  readonly retentionDeleted = this.labelledCounter(
+    'gofindme_retention_deleted_total',
+    'Rows deleted by retention (RETENTION_DAYS), by kind: location, webhook_delivery.',
+    'kind',
+  );
+  readonly rateLimited = this.labelledCounter(
+    'gofindme_rate_limited_total',
+    'Requests refused by the per-key rate limits, by budget: reports, reads, manage, or device (a device of a key).',
+    'budget',
+  );
   readonly webhookAttemptSeconds = this.histogram(
     'gofindme_webhook_attempt_duration_seconds',
     'Duration of webhook HTTP attempts.',
@@ -102,6 +99,10 @@ export class Metrics {
 
   private counter(name: string, help: string): Counter {
     return new Counter({ name, help, registers: this.registers });
+  }
+
+  private labelledCounter<L extends string>(name: string, help: string, label: L): Counter<L> {
+    return new Counter({ name, help, labelNames: [label], registers: this.registers });
   }
 
   private histogram(name: string, help: string): Histogram {
