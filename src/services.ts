@@ -47,6 +47,11 @@ export interface Composition {
   metrics: Metrics;
   /** Per-key request budgets (in Redis when configured, so they hold across instances). */
   rateLimits: RateLimits;
+  /**
+   * Listens for key changes made on other instances (or by the CLI), so that a revoked
+   * key's connections end at once everywhere. For processes that serve the API.
+   */
+  listenForKeyChanges(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,13 +82,10 @@ export function createServices(
     // Other instances act on a revocation at once; if the message is lost (Redis down),
     // their caches expire within 5 s and their sessions re-check the database every 2 s.
     announce: (change) =>
-      void pubsub.publish('keys.changed', 'all', change).catch((error: unknown) => {
+      pubsub.publish('keys.changed', 'all', change).catch((error: unknown) => {
         logger.warn({ err: error }, 'could not announce a key change');
       }),
   });
-  void pubsub
-    .subscribe('keys.changed', 'all', (change) => apiKeys.changed(change))
-    .catch((error: unknown) => logger.warn({ err: error }, 'could not listen for key changes'));
   const live = new LiveLocations(db.sql, pubsub, {
     maxBuffered: config.live.bufferLimit,
     maxStreamsPerKey: config.live.maxStreamsPerKey,
@@ -153,6 +155,9 @@ export function createServices(
     jobs: { webhookWorker, retention },
     metrics,
     rateLimits,
+    async listenForKeyChanges() {
+      await pubsub.subscribe('keys.changed', 'all', (change) => apiKeys.changed(change));
+    },
     async close() {
       live.close();
       apiKeys.close();

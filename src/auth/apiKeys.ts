@@ -51,7 +51,7 @@ export interface ApiKeyServiceOptions {
   /** How often open sessions check that their keys are still valid (revocation elsewhere, expiry). */
   sessionCheckIntervalMs?: number;
   /** Tells the other instances that a key changed (see `changed`), so they act at once. */
-  announce?: (change: KeyChange) => void;
+  announce?: (change: KeyChange) => Promise<void>;
   onBackgroundError?: (error: unknown) => void;
 }
 
@@ -83,7 +83,7 @@ export class ApiKeyService {
   private readonly lastTouched = new Map<string, number>();
   private readonly touchIntervalMs: number;
   private readonly onBackgroundError: (error: unknown) => void;
-  private readonly announce: (change: KeyChange) => void;
+  private readonly announce: (change: KeyChange) => Promise<void>;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -92,7 +92,7 @@ export class ApiKeyService {
     this.cache = new LRUCache({ max: 10_000, ttl: options.cacheTtlMs ?? 5_000 });
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.onBackgroundError = options.onBackgroundError ?? (() => {});
-    this.announce = options.announce ?? (() => {});
+    this.announce = options.announce ?? (async () => {});
     this.sessions = new KeySessions({
       isKeyActive: (keyIds) => this.activeAmong(keyIds),
       checkIntervalMs: options.sessionCheckIntervalMs,
@@ -233,7 +233,7 @@ export class ApiKeyService {
       };
     });
     this.forget(previous.hash);
-    this.announce({ keyId: previous.id, revoked: false });
+    await this.announce({ keyId: previous.id, revoked: false });
     return { apiKey: toApiKey(created), key, previous: toApiKey(previous) };
   }
 
@@ -279,7 +279,7 @@ export class ApiKeyService {
     if (!row) throw notFound(`No API key with id "${id}"`);
     this.forget(row.hash);
     this.sessions.end(row.id);
-    this.announce({ keyId: row.id, revoked: true });
+    await this.announce({ keyId: row.id, revoked: true });
     return toApiKey(row);
   }
 

@@ -122,6 +122,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     resolver: options.resolver,
     webhookPollMs: options.webhookPollMs ?? 100,
   });
+  await runtime.listenForKeyChanges();
   if (options.webhookWorker) runtime.jobs.webhookWorker.start();
   const app = createApp({ runtime, logger, config });
   const address = await app.start(0, '127.0.0.1');
