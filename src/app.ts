@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Logger } from './observability/logger.ts';
 import { requestContext, requestIdFrom } from './observability/requestContext.ts';
 import type { Runtime } from './runtime.ts';
+import { createIngest, redactPath } from './transport/ingest.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 import { WebAssets } from './web/assets.ts';
@@ -42,6 +43,13 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
   const yoga = createGraphQLServer(services, runtime.rateLimits, logger, config);
 
   const web = new WebAssets();
+  const ingest = createIngest({
+    apiKeys: services.apiKeys,
+    locations: services.locations,
+    history: services.history,
+    rateLimits: runtime.rateLimits,
+    logger,
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -53,10 +61,11 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
       res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
       return void res.end(req.method === 'HEAD' ? undefined : body);
     }
+    let body: Buffer | undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS') {
-      // Read the body here so that an oversized one is refused with 413 before Yoga parses anything.
+      // Read the body here so that an oversized one is refused with 413 before anything parses it.
       try {
-        const body = await getRawBody(req, { limit: MAX_BODY_BYTES });
+        body = await getRawBody(req, { limit: MAX_BODY_BYTES });
         (req as IncomingMessage & { body?: Buffer }).body = body;
       } catch (error) {
         const status = (error as { status?: number }).status ?? 400;
@@ -68,6 +77,8 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
         return refuseBody(req, res, status, { errors: [{ message, extensions: { code } }] });
       }
     }
+    if (ingest.handles(path))
+      return ingest.handle(req, res, new URL(req.url ?? '/', 'http://localhost'), body);
     return yoga.requestListener(req, res);
   };
 
@@ -100,7 +111,8 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
     res.setHeader('x-request-id', reqId);
     const started = performance.now();
     res.once('close', () => {
-      const path = (req.url ?? '/').split('?')[0];
+      // Keys in paths (/ingest/osmand/<key>) never reach the logs; query strings are not logged.
+      const path = redactPath((req.url ?? '/').split('?')[0] ?? '/');
       const quiet = path === '/healthz' || path === '/readyz' || path === '/metrics';
       logger[quiet ? 'debug' : 'info'](
         {

@@ -148,7 +148,9 @@ export function createServices(
       live,
       apiKeys,
       groups: new GroupService(db.prisma),
-      locations: new LocationService(writer, rateLimits, config.locations),
+      locations: new LocationService(writer, rateLimits, config.locations, (source, count) =>
+        metrics.locationsAccepted.inc({ source }, count),
+      ),
       history: new LocationHistory(db.prisma, db.sql),
       webhooks,
     },

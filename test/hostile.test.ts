@@ -862,4 +862,166 @@ describe('hostile input', { timeout: 300_000 }, () => {
     const health = await fetch(`${base()}/healthz`);
     expect(health.status).toBe(200);
   });
+  it('answers hostile tracking-app requests (OwnTracks, OsmAnd, Overland) without a 5xx, and stores only valid fixes of accepted ones', async () => {
+    const rng = random(20261130);
+    const ingest = (path: string) => `${base()}/ingest/${path}`;
+    const basicAuth = `Basic ${Buffer.from(`u:${key.key}`).toString('base64')}`;
+    const now = Math.floor(Date.now() / 1000);
+    const raw = () => rng.pick([...RAW_NUMBERS, ...STRINGS.slice(0, 30).map((t) => JSON.stringify(t))]);
+    const text = () => rng.pick([...STRINGS.slice(0, 30), ...RAW_NUMBERS]);
+    type Sent = { name: string; device: string; run: () => Promise<Response> };
+    const sent: Sent[] = [];
+    for (let i = 0; i < 400; i++) {
+      const device = `hostile-${i}`;
+      const protocol = rng.int(3);
+      if (protocol === 0) {
+        const field = rng.pick([
+          'lat',
+          'lon',
+          'tst',
+          'acc',
+          'alt',
+          'vel',
+          'cog',
+          'batt',
+          'tid',
+          'topic',
+          '_type',
+        ]);
+        const body = rng.pick([
+          () => `{"_type":"location","tid":"HX","lat":52.5,"lon":13.4,"tst":${now},"${field}":${raw()}}`,
+          () => `{"_type":${raw()}}`,
+          () => text(),
+          () => `[${'['.repeat(rng.int(3000))}`,
+          () => `{"_type":"location","lat":52.5,"lon":13.4,"tst":${now},"tid":${JSON.stringify(text())}}`,
+        ])();
+        const headers: Record<string, string> = {
+          'content-type': rng.pick(['application/json', 'text/plain', '']),
+        };
+        if (rng.int(4) > 0) headers.authorization = basicAuth;
+        else
+          headers.authorization = rng.pick([
+            'Basic',
+            'Basic !!!',
+            `Basic ${Buffer.from('nocolon').toString('base64')}`,
+            `Bearer ${key.key}`,
+          ]);
+        headers['x-limit-d'] = rng.int(3) === 0 ? text().replace(/[^\x20-\x7e]/g, '?').slice(0, 200) : device;
+        sent.push({
+          name: `owntracks ${field} ${body.slice(0, 40)}`,
+          device,
+          run: () => fetch(ingest('owntracks'), { method: 'POST', headers, body }),
+        });
+      } else if (protocol === 1) {
+        const field = rng.pick([
+          'lat',
+          'lon',
+          'timestamp',
+          'speed',
+          'bearing',
+          'altitude',
+          'accuracy',
+          'batt',
+          'location',
+          'id',
+        ]);
+        const params = new URLSearchParams({ id: device, lat: '52.5', lon: '13.4', timestamp: String(now) });
+        params.set(field, text());
+        const shape = rng.int(4);
+        sent.push({
+          name: `osmand ${shape} ${field}=${params.get(field)?.slice(0, 30)}`,
+          device,
+          run: () =>
+            shape === 0
+              ? fetch(`${ingest('osmand')}?key=${key.key}&${params}`)
+              : shape === 1
+                ? fetch(`${ingest(`osmand/${key.key}`)}`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                    body: params.toString(),
+                  })
+                : shape === 2
+                  ? fetch(`${ingest('osmand')}?key=${key.key}`, {
+                      method: 'POST',
+                      headers: { 'content-type': 'application/json' },
+                      body: `{"device_id":"${device}","location":{"timestamp":"2026-11-30T00:00:00Z","coords":{"latitude":${raw()},"longitude":13.4,"speed":${raw()}},"battery":{"level":${raw()}}}}`,
+                    })
+                  : fetch(`${ingest('osmand')}?key=${key.key}`, {
+                      method: rng.pick(['POST', 'PUT', 'DELETE', 'PATCH']),
+                      headers: {
+                        'content-type': rng.pick([
+                          'application/json',
+                          'application/xml',
+                          'multipart/form-data',
+                        ]),
+                      },
+                      body: text(),
+                    }),
+        });
+      } else {
+        const count = rng.pick([0, 1, 2, 50, 1001]);
+        const bad = rng.int(Math.max(count, 1));
+        const field = rng.pick([
+          'coordinates',
+          'timestamp',
+          'speed',
+          'course',
+          'battery_level',
+          'device_id',
+          'geometry',
+          'feature',
+        ]);
+        const features = Array.from({ length: count }, (_, j) => {
+          const properties = `"timestamp":"2026-11-30T00:00:${String(j % 60).padStart(2, '0')}Z","device_id":"${device}"`;
+          if (j !== bad)
+            return `{"type":"Feature","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{${properties}}}`;
+          switch (field) {
+            case 'coordinates':
+              return `{"type":"Feature","geometry":{"type":"Point","coordinates":[${raw()},${raw()}]},"properties":{${properties}}}`;
+            case 'geometry':
+              return `{"type":"Feature","geometry":${raw()},"properties":{${properties}}}`;
+            case 'feature':
+              return raw();
+            default:
+              return `{"type":"Feature","geometry":{"type":"Point","coordinates":[13.4,52.5]},"properties":{${properties},"${field}":${raw()}}}`;
+          }
+        });
+        const body = rng.int(5) === 0 ? text() : `{"locations":[${features.join(',')}]}`;
+        sent.push({
+          name: `overland ${count} ${field}`,
+          device,
+          run: () =>
+            fetch(rng.int(2) === 0 ? ingest('overland') : `${ingest('overland')}?key=${key.key}`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${key.key}` },
+              body,
+            }),
+        });
+      }
+    }
+    const problems: string[] = [];
+    const refused = new Set<string>();
+    for (const request of sent) {
+      const response = await request.run();
+      const body = await response.text();
+      if (response.status >= 500 || STACK.test(body))
+        problems.push(`${request.name}: ${response.status} ${body.slice(0, 200)}`);
+      if (response.status >= 400) refused.add(request.device);
+    }
+    expect(problems).toEqual([]);
+    expect(logged.filter((line) => line.level >= 50)).toEqual([]);
+    // A refused request stored nothing; what was stored is valid.
+    const stored = await server.runtime.db.sql.query<{
+      device_id: string;
+      latitude: number;
+      longitude: number;
+    }>(`SELECT device_id, latitude, longitude FROM locations WHERE device_id LIKE 'hostile-%'`);
+    expect(stored.filter((row) => refused.has(row.device_id))).toEqual([]);
+    expect(stored.filter((row) => !(Math.abs(row.latitude) <= 90 && Math.abs(row.longitude) <= 180))).toEqual(
+      [],
+    );
+    expect(refused.size).toBeGreaterThan(100);
+    expect(new Set(stored.map((row) => row.device_id)).size).toBeGreaterThan(20);
+    expect((await fetch(`${base()}/healthz`)).status).toBe(200);
+  });
 });

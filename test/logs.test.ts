@@ -65,6 +65,11 @@ describe('logs', { timeout: 120_000 }, () => {
           headers: { 'content-type': 'application/json', 'x-api-key': wrong },
           body: JSON.stringify({ query: '{ viewer { id } }' }),
         });
+        // Keys in URLs, as tracking apps send them: in the path and in the query.
+        const inPath = await fetch(`${server.url}/ingest/osmand/${secretKey}?id=logged&lat=1&lon=2`);
+        expect(inPath.status).toBe(200);
+        const inQuery = await fetch(`${server.url}/ingest/osmand?key=${secretKey}&id=logged&lat=1&lon=3`);
+        expect(inQuery.status).toBe(200);
         const generated = await fetch(`${server.url}/healthz`);
         expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
         const requests = await hook.waitFor(2); // a failed attempt, then the retry
@@ -90,6 +95,7 @@ describe('logs', { timeout: 120_000 }, () => {
         true,
       );
       expect(entries.some((e) => e.msg === 'request' && e.status === 401)).toBe(true);
+      expect(entries.some((e) => e.msg === 'request' && e.path === '/ingest/osmand/[key]')).toBe(true);
       const failed = entries.find((e) => e.msg === 'webhooks: attempt failed');
       expect(failed).toMatchObject({ error: 'HTTP 500', status: 'failed' });
       expect(failed!.reqId).toBeUndefined(); // the worker's work belongs to no request

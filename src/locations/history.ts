@@ -95,6 +95,22 @@ export class LocationHistory {
     return deviceIds.map((id) => byId.get(id) ?? null);
   }
 
+  /**
+   * The newest location of each of the group's most recently active devices (found among
+   * its newest `scan` locations), newest first, at most `limit`.
+   */
+  async recentDevices(groupId: string, limit: number, scan = 1000): Promise<Location[]> {
+    const rows = await this.sql.query<LocationRow>(
+      `SELECT ${LOCATION_COLUMNS('l')} FROM (
+         SELECT DISTINCT ON (r.device_id) r.* FROM (
+           SELECT * FROM locations WHERE group_id = $1::uuid ORDER BY recorded_at DESC, sequence DESC LIMIT $3
+         ) r ORDER BY r.device_id, r.recorded_at DESC, r.sequence DESC
+       ) l ORDER BY l.recorded_at DESC LIMIT $2`,
+      [groupId, limit, scan],
+    );
+    return rows.map((row) => toLocation(groupId, row));
+  }
+
   /** The newest location (by recordedAt) of each device, in the order asked; one index probe per device. */
   async latestLocations(groupId: string, deviceIds: readonly string[]): Promise<(Location | null)[]> {
     const rows = await this.sql.query<LocationRow>(

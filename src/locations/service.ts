@@ -13,6 +13,9 @@ export interface Caller {
   keyId: string;
 }
 
+/** How reports arrive: the GraphQL API, or a tracking app's own protocol (src/ingest). */
+export type ReportSource = 'graphql' | 'owntracks' | 'osmand' | 'overland';
+
 export class LocationService {
   private readonly validator: LocationValidator;
 
@@ -20,6 +23,8 @@ export class LocationService {
     private readonly writer: LocationWriter,
     private readonly rateLimits: RateLimits,
     options: { maxFutureSkewMs: number },
+    /** Counts the fixes each source had accepted (metrics). */
+    private readonly onAccepted: (source: ReportSource, count: number) => void = () => {},
   ) {
     this.validator = new LocationValidator(options.maxFutureSkewMs);
   }
@@ -29,17 +34,26 @@ export class LocationService {
     const report = this.validator.one(input);
     await this.rateLimits.consumeDevices(caller.keyId, [report.deviceId]);
     const [location] = await this.writer.write(caller.groupId, [report]).catch(refuseReused(() => ['input']));
+    this.onAccepted('graphql', 1);
     return location!;
   }
 
   /** Stores 1 to 1000 reports all or nothing; results are in input order. */
-  async reportMany(caller: Caller, inputs: readonly LocationInput[]): Promise<Location[]> {
+  async reportMany(
+    caller: Caller,
+    inputs: readonly LocationInput[],
+    source: ReportSource = 'graphql',
+  ): Promise<Location[]> {
     const reports = this.validator.many(inputs);
     await this.rateLimits.consumeDevices(
       caller.keyId,
       reports.map((report) => report.deviceId),
     );
-    return this.writer.write(caller.groupId, reports).catch(refuseReused((index) => ['input', index]));
+    const stored = await this.writer
+      .write(caller.groupId, reports)
+      .catch(refuseReused((index) => ['input', index]));
+    this.onAccepted(source, stored.length);
+    return stored;
   }
 }
 

@@ -9,6 +9,9 @@ import { BUDGETS } from '../auth/rateLimits.ts';
 export const TRANSPORTS = ['websocket', 'sse', 'graphql-sse'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 
+/** How reports arrive (`gofindme_ingest_locations_total{source}`). */
+export const REPORT_SOURCES = ['graphql', 'owntracks', 'osmand', 'overland'] as const;
+
 /** What retention deletes (`gofindme_retention_deleted_total{kind}`). */
 export const RETENTION_KINDS = ['location', 'webhook_delivery'] as const;
 
@@ -21,6 +24,11 @@ export class Metrics {
   readonly locationsIngested = this.counter(
     'gofindme_locations_ingested_total',
     'Locations stored (retries of a stored clientId not counted).',
+  );
+  readonly locationsAccepted = this.labelledCounter(
+    'gofindme_ingest_locations_total',
+    'Fixes accepted, by how they arrived: graphql, owntracks, osmand or overland (retries of a stored fix included).',
+    'source',
   );
   readonly dbWriteSeconds = this.histogram(
     'gofindme_db_write_duration_seconds',
@@ -75,6 +83,7 @@ export class Metrics {
     for (const transport of TRANSPORTS) this.liveSubscriptions.set({ transport }, 0);
     for (const budget of BUDGETS) this.rateLimited.inc({ budget }, 0);
     for (const kind of RETENTION_KINDS) this.retentionDeleted.inc({ kind }, 0);
+    for (const source of REPORT_SOURCES) this.locationsAccepted.inc({ source }, 0);
     const deliveries = this.webhookDeliveries;
     new Gauge({
       name: 'gofindme_webhook_success_ratio',
