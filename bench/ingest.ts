@@ -1,8 +1,9 @@
-// Ingest benchmark: drives reportLocation (8 and 32 connections) and reportLocations
-// (batches of 100) over HTTP against a server in its own process, on the embedded
-// database and on PostgreSQL, and prints requests/s, locations/s and latency.
+// Ingest benchmark: drives reportLocation (8 and 32 connections), reportLocations
+// (batches of 100) and the tracking apps' endpoints (OwnTracks and OsmAnd one fix per
+// request, Overland batches of 100) over HTTP against a server in its own process, on the
+// embedded database and on PostgreSQL, and prints requests/s, locations/s and latency.
 //
-//   npm run bench:ingest -- [--db embedded|postgres|both] [--duration 10] [--runs 3]
+//   npm run bench:ingest -- [--db embedded|postgres|both] [--duration 10] [--runs 3] [--only graphql|apps|all]
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards. The server logs at
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     runs: { type: 'string', default: '3' },
     port: { type: 'string', default: '4610' },
+    only: { type: 'string', default: 'all' },
   },
 });
 const duration = Number(values.duration);
@@ -34,13 +36,94 @@ const port = Number(values.port);
 
 interface Scenario {
   name: string;
+  kind: 'graphql' | 'apps';
   connections: number;
+  /** Fixes per request. */
   batch: number;
+  /** The request to send, with a new body (new fixes) each time. */
+  request(key: string): { path: string; headers: Record<string, string>; body(): string };
 }
+
 const SCENARIOS: Scenario[] = [
-  { name: 'reportLocation', connections: 8, batch: 1 },
-  { name: 'reportLocation', connections: 32, batch: 1 },
-  { name: 'reportLocations x100', connections: 8, batch: 100 },
+  { name: 'reportLocation', kind: 'graphql', connections: 8, batch: 1, request: graphqlRequest(1) },
+  { name: 'reportLocation', kind: 'graphql', connections: 32, batch: 1, request: graphqlRequest(1) },
+  { name: 'reportLocations x100', kind: 'graphql', connections: 8, batch: 100, request: graphqlRequest(100) },
+  {
+    name: 'OwnTracks',
+    kind: 'apps',
+    connections: 8,
+    batch: 1,
+    request: (key) => ({
+      path: '/ingest/owntracks',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`:${key}`).toString('base64')}`,
+      },
+      body: () => {
+        const [fix] = fixes(1);
+        return JSON.stringify({
+          _type: 'location',
+          tid: 'BE',
+          lat: fix!.latitude,
+          lon: fix!.longitude,
+          tst: Math.floor(Date.now() / 1000),
+          acc: 5,
+          vel: 5,
+          cog: fix!.heading,
+          batt: 80,
+          topic: `owntracks/bench/${fix!.deviceId}`,
+        });
+      },
+    }),
+  },
+  {
+    name: 'OsmAnd form',
+    kind: 'apps',
+    connections: 8,
+    batch: 1,
+    request: (key) => ({
+      path: `/ingest/osmand/${key}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: () => {
+        const [fix] = fixes(1);
+        return new URLSearchParams({
+          id: fix!.deviceId,
+          lat: String(fix!.latitude),
+          lon: String(fix!.longitude),
+          timestamp: String(Date.now()),
+          speed: '2.9',
+          bearing: String(fix!.heading),
+          accuracy: '5',
+          batt: '80',
+        }).toString();
+      },
+    }),
+  },
+  {
+    name: 'Overland x100',
+    kind: 'apps',
+    connections: 8,
+    batch: 100,
+    request: (key) => ({
+      path: '/ingest/overland',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: () =>
+        JSON.stringify({
+          locations: fixes(100).map((fix, i) => ({
+            type: 'Feature',
+            geometry: { type: 'Point', coordinates: [fix.longitude, fix.latitude] },
+            properties: {
+              timestamp: new Date(Date.now() - i).toISOString(),
+              speed: 1,
+              course: fix.heading,
+              horizontal_accuracy: 5,
+              battery_level: 0.8,
+              device_id: fix.deviceId,
+            },
+          })),
+        }),
+    }),
+  },
 ];
 
 interface Figures {
@@ -87,13 +170,14 @@ async function stopServer(child: ChildProcess): Promise<void> {
 }
 
 let counter = 0;
-function body(batch: number): string {
+/** Fixes no earlier request sent: 1000 devices, positions that differ, a unique clientId each. */
+function fixes(count: number) {
   const now = new Date().toISOString();
-  const items = Array.from({ length: batch }, () => {
+  return Array.from({ length: count }, () => {
     const n = counter++;
     return {
       deviceId: `device-${n % 1000}`,
-      latitude: 52.5 + (n % 997) / 10_000,
+      latitude: 52.5 + (n % 997) / 10_000 + n / 1e9,
       longitude: 13.4 + (n % 991) / 10_000,
       accuracy: 5,
       speed: 1.5,
@@ -103,27 +187,36 @@ function body(batch: number): string {
       clientId: `c-${process.pid}-${n}`,
     };
   });
-  return batch === 1
-    ? JSON.stringify({
-        query: 'mutation R($input: LocationInput!) { reportLocation(input: $input) { id cursor } }',
-        variables: { input: items[0] },
-      })
-    : JSON.stringify({
-        query: 'mutation R($input: [LocationInput!]!) { reportLocations(input: $input) { id } }',
-        variables: { input: items },
-      });
+}
+
+function graphqlRequest(batch: number) {
+  return (key: string) => ({
+    path: '/graphql',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: () =>
+      batch === 1
+        ? JSON.stringify({
+            query: 'mutation R($input: LocationInput!) { reportLocation(input: $input) { id cursor } }',
+            variables: { input: fixes(1)[0] },
+          })
+        : JSON.stringify({
+            query: 'mutation R($input: [LocationInput!]!) { reportLocations(input: $input) { id } }',
+            variables: { input: fixes(batch) },
+          }),
+  });
 }
 
 async function measure(key: string, scenario: Scenario, seconds: number): Promise<Figures> {
+  const request = scenario.request(key);
   const result = await autocannon({
-    url: `http://127.0.0.1:${port}/graphql`,
+    url: `http://127.0.0.1:${port}${request.path}`,
     connections: scenario.connections,
     duration: seconds,
     requests: [
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        setupRequest: (request) => ({ ...request, body: body(scenario.batch) }),
+        headers: request.headers,
+        setupRequest: (sent) => ({ ...sent, body: request.body() }),
       },
     ],
   });
@@ -156,7 +249,7 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<voi
   const server = await startServer(env);
   try {
     await measure(key, SCENARIOS[0]!, 2); // warm-up: JIT, pools, caches
-    for (const scenario of SCENARIOS) {
+    for (const scenario of SCENARIOS.filter((s) => values.only === 'all' || s.kind === values.only)) {
       const figures: Figures[] = [];
       for (let i = 0; i < runs; i++) figures.push(await measure(key, scenario, duration));
       const pick = (f: (x: Figures) => number) => median(figures.map(f));

@@ -906,7 +906,12 @@ describe('hostile input', { timeout: 300_000 }, () => {
             `Basic ${Buffer.from('nocolon').toString('base64')}`,
             `Bearer ${key.key}`,
           ]);
-        headers['x-limit-d'] = rng.int(3) === 0 ? text().replace(/[^\x20-\x7e]/g, '?').slice(0, 200) : device;
+        headers['x-limit-d'] =
+          rng.int(3) === 0
+            ? text()
+                .replace(/[^\x20-\x7e]/g, '?')
+                .slice(0, 200)
+            : device;
         sent.push({
           name: `owntracks ${field} ${body.slice(0, 40)}`,
           device,

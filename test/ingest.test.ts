@@ -303,11 +303,11 @@ describe('the OsmAnd protocol (Traccar Client, OsmAnd, GPSLogger)', () => {
     expect(location!.speed).toBeCloseTo(1.94 * KNOT, 9);
   });
 
-  it('stores GPSLogger’s GET with an ISO time and location=lat,lon', async () => {
+  it('stores GPSLogger’s and OsmAnd’s GET: ISO or millisecond times, location=lat,lon, speedunit', async () => {
     const key = await server.key();
     const time = encodeURIComponent(AT);
     const response = await fetch(
-      `${base}/ingest/osmand?key=${key.key}&deviceid=gl-pixel&location=52.5163,13.3777&timestamp=${time}&speed=0&heading=360`,
+      `${base}/ingest/osmand?key=${key.key}&deviceid=gl-pixel&location=52.5163,13.3777&timestamp=${time}&speed=2.7&speedunit=mps&heading=360`,
     );
     expect(response.status).toBe(200);
     expect(await stored(key)).toEqual([
@@ -315,11 +315,29 @@ describe('the OsmAnd protocol (Traccar Client, OsmAnd, GPSLogger)', () => {
         deviceId: 'gl-pixel',
         latitude: 52.5163,
         longitude: 13.3777,
-        speed: 0,
+        speed: 2.7,
         heading: 0,
         recordedAt: AT,
       }),
     ]);
+    // OsmAnd's own online tracking: {2} is milliseconds, {3} accuracy in metres, {5} m/s.
+    const osmand = await fetch(
+      `${base}/ingest/osmand?key=${key.key}&id=osmand-app&lat=52.5&lon=13.4&timestamp=${TST * 1000}&accuracy=8.0&altitude=35.0&speed=1.5&bearing=12.0&speedunit=mps`,
+    );
+    expect(osmand.status).toBe(200);
+    expect(await stored(key, 'osmand-app')).toEqual([
+      expect.objectContaining({ accuracy: 8, altitude: 35, speed: 1.5, heading: 12, recordedAt: AT }),
+    ]);
+    const kmh = await fetch(
+      `${base}/ingest/osmand?key=${key.key}&id=k&lat=1&lon=1&timestamp=${TST}&speed=36&speedunit=kmh`,
+    );
+    expect(kmh.status).toBe(200);
+    expect((await stored(key, 'k'))[0]!.speed).toBe(10);
+    const badUnit = await fetch(
+      `${base}/ingest/osmand?key=${key.key}&id=k&lat=1&lon=1&speed=1&speedunit=furlongs`,
+    );
+    expect(badUnit.status).toBe(400);
+    expect(await badUnit.text()).toContain('speedunit: must be one of kn, mps, kmh, mph');
   });
 
   it('stores Traccar Client 9 JSON, one location or an array; −1 is unknown and battery 0–1 is percent', async () => {

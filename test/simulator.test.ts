@@ -120,6 +120,45 @@ describe('npm run simulate', () => {
     }
   });
 
+  it.each(['owntracks', 'osmand', 'overland'])(
+    'reports as %s does, through its ingest endpoint, with everything stored once',
+    async (protocol) => {
+      const key = await server.key({ scopes: ['locations:write', 'locations:read'] });
+      const simulator = startSimulatorProcess([
+        ...['--key', key.key, '--url', server.url, '--devices', '3', '--interval', '300ms'],
+        ...['--prefix', 'app', '--progress', '1s', '--protocol', protocol],
+      ]);
+      await expect
+        .poll(() => simulator.output().match(/^\[\d+s\] sent/gm)?.length ?? 0, {
+          timeout: 20_000,
+          interval: 200,
+        })
+        .toBeGreaterThanOrEqual(2);
+      expect(await simulator.stop()).toBe(0);
+      const output = simulator.output();
+      expect(output).toContain(`as ${protocol} does, to `);
+      const last = [...output.matchAll(/sent (\d+), stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
+      const [sent, stored, pending, errors] = last!.slice(1).map(Number);
+      expect({ stored, pending, errors }, output).toEqual({ stored: sent, pending: 0, errors: 0 });
+      const all = await tracks(key);
+      expect(all.map((track) => track.deviceId)).toEqual(['app-1', 'app-2', 'app-3']);
+      expect(all.reduce((total, track) => total + track.fixes.length, 0)).toBe(sent);
+      for (const { fixes } of all) {
+        for (const fix of fixes) {
+          expect(fix.clientId).toMatch(/^fix:/);
+          expect(fix.battery).toBeGreaterThan(0);
+          expect(fix.speed).toBeLessThanOrEqual(18);
+        }
+      }
+    },
+  );
+
+  it('refuses an unknown protocol with the usage', async () => {
+    const simulator = startSimulatorProcess(['--key', 'gfm_x', '--protocol', 'mqtt']);
+    expect(await simulator.exited).toBe(2);
+    expect(simulator.output()).toContain('--protocol must be one of graphql, owntracks, osmand, overland');
+  });
+
   it('exits 1 on a refused key, before moving anything', async () => {
     const simulator = startSimulatorProcess([
       ...['--key', 'gfm_000000000000000000000000000000000000', '--url', server.url],

@@ -7,7 +7,9 @@
 //   milliseconds, or ISO 8601 with a zone; none: the time it arrives), `speed` in knots,
 //   `bearing` (or `heading`) degrees, `altitude` and `accuracy` metres, `batt` percent.
 //   Traccar Client sends `accuracy=0` for GPS fixes: 0 is unknown. `battery` is volts in
-//   Traccar and is not read.
+//   Traccar and is not read. Apps that send another speed unit (GPSLogger's %SPD and
+//   OsmAnd's {5} are m/s) add `speedunit=mps` (or `kmh`, `mph`; Traccar sets this per server
+//   with `osmand.speed`, GoFindMe per request).
 // - The JSON body of Traccar Client 9 (`application/json`): `{ "device_id", "location": {…} }`,
 //   `location` one object or an array, with `timestamp` (ISO 8601), `coords.latitude`,
 //   `.longitude`, `.speed` (m/s), `.heading`, `.accuracy`, `.altitude` and
@@ -18,6 +20,7 @@ import {
   FieldError,
   fractionToPercent,
   headingOrNull,
+  kmhToMps,
   knotsToMps,
   knownOrNull,
   numberOrNull,
@@ -77,6 +80,9 @@ export function readOsmAnd(
   }
   const accuracy = numberOrNull(get('accuracy'), 'accuracy');
   const speed = numberOrNull(get('speed'), 'speed');
+  const unit = get('speedunit') ?? 'kn';
+  const toMps = SPEED_UNITS[unit];
+  if (!toMps) throw new FieldError('speedunit', `must be one of ${Object.keys(SPEED_UNITS).join(', ')}`);
   const fix: LocationInput = {
     deviceId: textOrNull(get('id') ?? get('deviceid')) ?? missing('id', 'the device identifier (id=…)'),
     latitude: requiredNumber(latitude, 'lat'),
@@ -84,13 +90,21 @@ export function readOsmAnd(
     recordedAt: get('timestamp') === undefined ? now : parseTime(get('timestamp'), 'timestamp'),
     accuracy: accuracy === 0 ? null : accuracy,
     altitude: numberOrNull(get('altitude'), 'altitude'),
-    speed: speed === null ? null : knotsToMps(speed),
+    speed: speed === null ? null : toMps(speed),
     heading: headingOrNull(numberOrNull(get('bearing') ?? get('heading'), 'bearing')),
     battery: numberOrNull(get('batt'), 'batt'),
   };
   fix.clientId = derivedClientId(fix);
   return { fixes: [fix], fieldName: (_, field) => FORM_NAMES[field] ?? field };
 }
+
+/** Speed units the form may declare with `speedunit` (knots unless it says otherwise). */
+const SPEED_UNITS: Record<string, (value: number) => number> = {
+  kn: knotsToMps,
+  mps: (value) => value,
+  kmh: kmhToMps,
+  mph: (value) => (value * 1609.344) / 3600,
+};
 
 function readTraccarJson(body: Buffer | undefined): AppReport {
   let payload: unknown;

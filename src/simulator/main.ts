@@ -6,6 +6,7 @@ import { fileStorage } from '../client/fileStorage.ts';
 import { graphql } from '../client/gql/index.ts';
 import { createGoFindMeClient, type GoFindMeClient, GoFindMeError } from '../client/index.ts';
 import { parseDuration } from '../config.ts';
+import { type AppProtocol, createAppReporter } from './apps.ts';
 import { advance, type Center, createDevice } from './movement.ts';
 
 const Viewer = graphql(`
@@ -28,7 +29,12 @@ const USAGE = `Usage: npm run simulate -- --key <key> [options]
   --center <lat,lon>   where the devices start (default 52.52,13.405)
   --prefix <text>      device ids are <prefix>-1, <prefix>-2, … (default sim)
   --queue-file <path>  keep fixes not sent yet in this file, for the next run (default: memory)
-  --progress <time>    how often to print progress (default 5s)`;
+  --progress <time>    how often to print progress (default 5s)
+  --protocol <name>    how to report: graphql (the client, default), or as an app does:
+                       owntracks, osmand (Traccar Client) or overland`;
+
+const PROTOCOLS = ['graphql', 'owntracks', 'osmand', 'overland'] as const;
+type Protocol = (typeof PROTOCOLS)[number];
 
 /** How long a stop waits for pending fixes to be sent. */
 const STOP_DEADLINE_MS = 5000;
@@ -42,6 +48,7 @@ interface Settings {
   prefix: string;
   queueFile: string | undefined;
   progressMs: number;
+  protocol: Protocol;
 }
 
 class UsageError extends Error {}
@@ -58,9 +65,13 @@ function parseSettings(args: string[]): Settings {
       prefix: { type: 'string', default: 'sim' },
       'queue-file': { type: 'string' },
       progress: { type: 'string', default: '5s' },
+      protocol: { type: 'string', default: 'graphql' },
     },
   });
   if (!values.key) throw new UsageError('--key is required');
+  if (!(PROTOCOLS as readonly string[]).includes(values.protocol)) {
+    throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got "${values.protocol}"`);
+  }
   const devices = Number(values.devices);
   if (!Number.isInteger(devices) || devices < 1 || devices > 10_000) {
     throw new UsageError(`--devices must be a whole number from 1 to 10000, got "${values.devices}"`);
@@ -78,7 +89,16 @@ function parseSettings(args: string[]): Settings {
     prefix: values.prefix,
     queueFile: values['queue-file'],
     progressMs: duration('--progress', values.progress, 100),
+    protocol: values.protocol as Protocol,
   };
+}
+
+/** What sends the fixes: the client (GraphQL), or a tracking app's protocol. */
+interface Reporter {
+  report(fix: ReturnType<typeof advance>): void;
+  readonly pending: number;
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 function duration(option: string, text: string, minimumMs: number): number {
@@ -146,11 +166,26 @@ async function main(): Promise<void> {
     exit(2, `${(error as Error).message}\n\n${USAGE}`);
   }
 
-  const reporter = await checkKey(client, settings.url);
+  const who = await checkKey(client, settings.url);
+  const reporter: Reporter =
+    settings.protocol === 'graphql'
+      ? {
+          report: (fix) => {
+            client.report(fix).catch((error: Error) => exit(1, `Cannot queue a fix: ${error.message}`));
+          },
+          get pending() {
+            return client.pending;
+          },
+          flush: () => client.flush(),
+          close: () => client.close(),
+        }
+      : appReporter(settings, settings.protocol, counts, (error) => {
+          lastError = error;
+        });
   const started = Date.now();
   const progress = () => {
     const seconds = Math.round((Date.now() - started) / 1000);
-    const line = `[${seconds}s] sent ${counts.sent}, stored ${counts.stored}, pending ${client.pending}, errors ${counts.errors}`;
+    const line = `[${seconds}s] sent ${counts.sent}, stored ${counts.stored}, pending ${reporter.pending}, errors ${counts.errors}`;
     process.stdout.write(`${lastError ? `${line} (last error: ${lastError})` : line}\n`);
     lastError = undefined;
   };
@@ -162,14 +197,12 @@ async function main(): Promise<void> {
   const tick = () => {
     for (const device of devices) {
       counts.sent++;
-      client
-        .report(advance(device, settings.center, settings.intervalMs / 1000))
-        .catch((error: Error) => exit(1, `Cannot queue a fix: ${error.message}`));
+      reporter.report(advance(device, settings.center, settings.intervalMs / 1000));
     }
   };
   process.stdout.write(
     `Simulating ${devices.length} devices around ${settings.center.latitude},${settings.center.longitude}, ` +
-      `each reporting every ${settings.intervalMs / 1000}s to ${settings.url} as ${reporter}. Ctrl-C stops.\n`,
+      `each reporting every ${settings.intervalMs / 1000}s ${settings.protocol === 'graphql' ? `to ${settings.url}` : `as ${settings.protocol} does, to ${baseUrl(settings.url)}/ingest/${settings.protocol}`} as ${who}. Ctrl-C stops.\n`,
   );
   tick();
   const ticker = setInterval(tick, settings.intervalMs);
@@ -181,17 +214,18 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(ticker);
     clearInterval(progressTimer);
-    if (client.pending > 0) {
+    if (reporter.pending > 0) {
       process.stdout.write(
-        `Stopping: sending ${client.pending} pending fixes (for ${STOP_DEADLINE_MS / 1000}s at most)…\n`,
+        `Stopping: sending ${reporter.pending} pending fixes (for ${STOP_DEADLINE_MS / 1000}s at most)…\n`,
       );
     }
     await Promise.race([
-      client.flush().catch(() => {}),
+      reporter.flush().catch(() => {}),
       new Promise((resolve) => setTimeout(resolve, STOP_DEADLINE_MS)),
     ]);
-    const unsent = client.pending;
-    await client.close();
+    const unsent = reporter.pending;
+    await reporter.close();
+    if (settings.protocol !== 'graphql') await client.close();
     progress();
     if (unsent > 0) {
       const kept = settings.queueFile ? `; they are kept in ${settings.queueFile} for the next run` : '';
@@ -202,6 +236,40 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+/** The server's base URL from its GraphQL endpoint. */
+const baseUrl = (graphqlUrl: string) => graphqlUrl.replace(/\/graphql\/?$/, '').replace(/\/$/, '');
+
+function appReporter(
+  settings: Settings,
+  protocol: AppProtocol,
+  counts: { stored: number; errors: number },
+  onError: (message: string) => void,
+): Reporter {
+  const reporter = createAppReporter(protocol, {
+    baseUrl: baseUrl(settings.url),
+    key: settings.key,
+    onStored: (count) => {
+      counts.stored += count;
+    },
+    onRejected: (count, reason) => {
+      counts.errors += count;
+      onError(`${count} fixes refused: ${reason}`);
+    },
+    onSendError: (reason) => {
+      counts.errors++;
+      onError(reason);
+    },
+  });
+  return {
+    report: (fix) => reporter.report(fix),
+    get pending() {
+      return reporter.pending;
+    },
+    flush: () => reporter.flush(),
+    close: async () => reporter.close(),
+  };
 }
 
 main().catch((error: Error) => exit(1, `The simulator failed: ${error.stack ?? error.message}`));

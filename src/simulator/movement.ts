@@ -1,7 +1,18 @@
 // How simulated devices move: each walks, cycles or drives at its own pace, its heading
 // drifts (turning back when it strays too far from the center), its battery drains, and
 // each fix it reports is off by about its accuracy, as GPS fixes are.
-import type { LocationFix } from '../client/index.ts';
+
+/** A fix as a simulated device reports it, in GoFindMe's units (metres, m/s, degrees, percent). */
+export interface SimulatedFix {
+  deviceId: string;
+  latitude: number;
+  longitude: number;
+  accuracy: number;
+  altitude: number;
+  speed: number;
+  heading: number;
+  battery: number;
+}
 
 export interface Center {
   latitude: number;
@@ -49,7 +60,7 @@ export function createDevice(deviceId: string, center: Center): SimulatedDevice 
 }
 
 /** Moves the device on by `seconds` and returns the fix it takes there. */
-export function advance(device: SimulatedDevice, center: Center, seconds: number): LocationFix {
+export function advance(device: SimulatedDevice, center: Center, seconds: number): SimulatedFix {
   device.heading = normalise(device.heading + gaussian() * 10 * Math.sqrt(seconds));
   const north = (device.latitude - center.latitude) * METRES_PER_DEGREE;
   const east = (device.longitude - center.longitude) * METRES_PER_DEGREE * cos(center.latitude);

@@ -5,6 +5,7 @@
 // idempotency, storage, live updates and webhooks. Answers are what each app needs to
 // dequeue; refusals are 4xx with a short reason naming the app's own field.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import type { ApiKeyService, Principal } from '../auth/apiKeys.ts';
 import { RateLimitedError, type RateLimits } from '../auth/rateLimits.ts';
 import { AppError, InputError } from '../errors.ts';
@@ -14,14 +15,17 @@ import { readOverland } from '../ingest/overland.ts';
 import { asFriend, readOwnTracks } from '../ingest/owntracks.ts';
 import { FieldError } from '../ingest/units.ts';
 import type { LocationHistory } from '../locations/history.ts';
+import type { Location } from '../locations/record.ts';
 import type { LocationService } from '../locations/service.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiKeyFromHeaders } from '../schema/context.ts';
 
 export const INGEST_PREFIX = '/ingest/';
 
-/** Friends OwnTracks is shown: the group's most recently active devices. */
+/** Friends OwnTracks is shown: the group's most recently active devices… */
 const MAX_FRIENDS = 50;
+/** …read at most this often per group: apps report every few seconds at most, friends move slower. */
+const FRIENDS_TTL_MS = 5_000;
 
 interface Route {
   protocol: IngestProtocol;
@@ -45,6 +49,16 @@ export interface IngestDeps {
 }
 
 export function createIngest({ apiKeys, locations, history, rateLimits, logger }: IngestDeps) {
+  const friendsCache = new LRUCache<string, Promise<Location[]>>({ max: 10_000, ttl: FRIENDS_TTL_MS });
+  const recentDevices = (groupId: string) => {
+    let friends = friendsCache.get(groupId);
+    if (!friends) {
+      friends = history.recentDevices(groupId, MAX_FRIENDS + 1);
+      friendsCache.set(groupId, friends);
+      friends.catch(() => friendsCache.delete(groupId));
+    }
+    return friends;
+  };
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -84,9 +98,7 @@ export function createIngest({ apiKeys, locations, history, rateLimits, logger }
         }),
       ok: async (res, { principal, sentBy }) => {
         const friends = principal.scopes.has('locations:read')
-          ? (await history.recentDevices(principal.groupId, MAX_FRIENDS + sentBy.length)).filter(
-              (location) => !sentBy.includes(location.deviceId),
-            )
+          ? (await recentDevices(principal.groupId)).filter((location) => !sentBy.includes(location.deviceId))
           : [];
         json(res, 200, friends.slice(0, MAX_FRIENDS).map(asFriend));
       },
