@@ -872,7 +872,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
     type Sent = { name: string; device: string; run: () => Promise<Response> };
     const sent: Sent[] = [];
     for (let i = 0; i < 400; i++) {
-      const device = `hostile-${i}`;
+      const device = `app-hostile-${i}`;
       const protocol = rng.int(3);
       if (protocol === 0) {
         const field = rng.pick([
@@ -1020,7 +1020,7 @@ describe('hostile input', { timeout: 300_000 }, () => {
       device_id: string;
       latitude: number;
       longitude: number;
-    }>(`SELECT device_id, latitude, longitude FROM locations WHERE device_id LIKE 'hostile-%'`);
+    }>(`SELECT device_id, latitude, longitude FROM locations WHERE device_id LIKE 'app-hostile-%'`);
     expect(stored.filter((row) => refused.has(row.device_id))).toEqual([]);
     expect(stored.filter((row) => !(Math.abs(row.latitude) <= 90 && Math.abs(row.longitude) <= 180))).toEqual(
       [],
