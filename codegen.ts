@@ -3,7 +3,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config = {
-  scalars: { DateTime: 'string' },
+  scalars: { DateTime: 'string', GeoJSON: 'unknown' },
   enumsAsTypes: true,
   useTypeImports: true,
   avoidOptionals: false,

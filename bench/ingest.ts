@@ -4,10 +4,16 @@
 // embedded database and on PostgreSQL, and prints requests/s, locations/s and latency.
 //
 //   npm run bench:ingest -- [--db embedded|postgres|both] [--duration 10] [--runs 3] [--only graphql|apps|all]
+//                           [--geofences 10000]
+//
+// --geofences N also runs every scenario for a second group that has N geofences (circles
+// and polygons spread over the area the fixes fall in), alternating run by run with the
+// group without, and prints both and their ratio.
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards. The server logs at
-// BENCH_LOG_LEVEL (default warn; info adds one line per request).
+// BENCH_LOG_LEVEL (default warn; info adds one line per request); with BENCH_PROFILE_DIR
+// it writes a CPU profile (.cpuprofile) there.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,8 +34,10 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     port: { type: 'string', default: '4610' },
     only: { type: 'string', default: 'all' },
+    geofences: { type: 'string', default: '0' },
   },
 });
+const geofenceCount = Number(values.geofences);
 const duration = Number(values.duration);
 const runs = Number(values.runs);
 const port = Number(values.port);
@@ -143,7 +151,11 @@ async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<st
 }
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(NODE_TS[0], [NODE_TS[1], NODE_TS[2], 'src/main.ts'], {
+  // BENCH_PROFILE_DIR: the server writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+    : [];
+  const child = spawn(NODE_TS[0], [...profile, NODE_TS[1], NODE_TS[2], 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...env,
@@ -230,10 +242,53 @@ async function measure(key: string, scenario: Scenario, seconds: number): Promis
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/**
+ * N geofences over a 100 x 100 km square around the fixes' area (52.5-52.6 N, 13.4-13.5 E),
+ * as a region's stores and depots would be: circles of 50 to 300 m, every fourth an octagon.
+ * With 10,000 that is one per km², so the fixes' 70 km² hold about 70 of them.
+ */
+async function createGeofences(key: string, count: number): Promise<void> {
+  const query = 'mutation G($input: CreateGeofenceInput!) { createGeofence(input: $input) { id } }';
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const latitude = 52.1 + ((i * 7919) % 10_007) / 10_007 / 1.11;
+      const longitude = 12.7 + ((i * 104_729) % 10_009) / 10_009 / 0.68;
+      const radius = 50 + ((i * 31) % 251);
+      const shape =
+        i % 4 === 3
+          ? {
+              polygon: {
+                type: 'Polygon',
+                coordinates: [
+                  Array.from({ length: 9 }, (_, k) => {
+                    const a = ((k % 8) * Math.PI) / 4;
+                    return [
+                      longitude + (radius * Math.cos(a)) / (111_320 * Math.cos((latitude * Math.PI) / 180)),
+                      latitude + (radius * Math.sin(a)) / 111_320,
+                    ];
+                  }),
+                ],
+              },
+            }
+          : { circle: { latitude, longitude, radiusMeters: radius } };
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({
+          query,
+          variables: { input: { name: `place ${i}`, dwellSeconds: 300, ...shape } },
+        }),
+      });
+      const body = (await response.json()) as { errors?: unknown };
+      if (body.errors) throw new Error(`creating geofence ${i}: ${JSON.stringify(body.errors)}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
 
-async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const group = await cli(env, 'groups', 'create', `bench-${Date.now()}`);
+async function createKey(env: NodeJS.ProcessEnv, prefix: string): Promise<string> {
+  const group = await cli(env, 'groups', 'create', `${prefix}-${Date.now()}`);
   const created = await cli(
     env,
     'keys',
@@ -245,34 +300,81 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<voi
     '--scopes',
     'all',
   );
-  const key = String(created.key);
+  return String(created.key);
+}
+
+/** Geofence events the server has stored so far (from /metrics). */
+async function geofenceEventsStored(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return [...text.matchAll(/^gofindme_geofence_events_total\{[^}]*\} (\d+)/gm)].reduce(
+    (n, m) => n + Number(m[1]),
+    0,
+  );
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function line(label: string, scenario: Scenario, figures: Figures[], extra = ''): string {
+  const pick = (f: (x: Figures) => number) => median(figures.map(f));
+  return [
+    label.padEnd(10),
+    `${scenario.name} @${scenario.connections}`.padEnd(28),
+    `${pick((f) => f.requestsPerSec)
+      .toFixed(0)
+      .padStart(7)} req/s`,
+    `${pick((f) => f.locationsPerSec)
+      .toFixed(0)
+      .padStart(8)} locations/s`,
+    `p50 ${pick((f) => f.p50)
+      .toFixed(1)
+      .padStart(6)} ms`,
+    `p99 ${pick((f) => f.p99)
+      .toFixed(1)
+      .padStart(6)} ms`,
+    `errors ${figures.reduce((n, f) => n + f.errors, 0)}`,
+    `(runs: ${figures.map((f) => f.requestsPerSec.toFixed(0)).join(', ')} req/s)${extra}`,
+  ].join('  ');
+}
+
+async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const key = await createKey(env, 'bench');
+  const geoKey = geofenceCount > 0 ? await createKey(env, 'bench-geofences') : undefined;
   const server = await startServer(env);
   try {
-    await measure(key, SCENARIOS[0]!, 2); // warm-up: JIT, pools, caches
-    for (const scenario of SCENARIOS.filter((s) => values.only === 'all' || s.kind === values.only)) {
-      const figures: Figures[] = [];
-      for (let i = 0; i < runs; i++) figures.push(await measure(key, scenario, duration));
-      const pick = (f: (x: Figures) => number) => median(figures.map(f));
+    if (geoKey) {
+      const started = Date.now();
+      await createGeofences(geoKey, geofenceCount);
       console.log(
-        [
-          label.padEnd(10),
-          `${scenario.name} @${scenario.connections}`.padEnd(28),
-          `${pick((f) => f.requestsPerSec)
-            .toFixed(0)
-            .padStart(7)} req/s`,
-          `${pick((f) => f.locationsPerSec)
-            .toFixed(0)
-            .padStart(8)} locations/s`,
-          `p50 ${pick((f) => f.p50)
-            .toFixed(1)
-            .padStart(6)} ms`,
-          `p99 ${pick((f) => f.p99)
-            .toFixed(1)
-            .padStart(6)} ms`,
-          `errors ${figures.reduce((n, f) => n + f.errors, 0)}`,
-          `(runs: ${figures.map((f) => f.requestsPerSec.toFixed(0)).join(', ')} req/s)`,
-        ].join('  '),
+        `${label.padEnd(10)}  created ${geofenceCount} geofences in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
+    }
+    await measure(key, SCENARIOS[0]!, 2); // warm-up: JIT, pools, caches
+    if (geoKey) await measure(geoKey, SCENARIOS[0]!, 2);
+    for (const scenario of SCENARIOS.filter((s) => values.only === 'all' || s.kind === values.only)) {
+      const plain: Figures[] = [];
+      const fenced: Figures[] = [];
+      let events = 0;
+      // Alternating run by run, so that both see the same machine and the same table sizes.
+      for (let i = 0; i < runs; i++) {
+        plain.push(await measure(key, scenario, duration));
+        if (!geoKey) continue;
+        const before = await geofenceEventsStored();
+        fenced.push(await measure(geoKey, scenario, duration));
+        events += (await geofenceEventsStored()) - before;
+      }
+      console.log(line(label, scenario, plain));
+      if (geoKey) {
+        const ratio =
+          median(fenced.map((f) => f.locationsPerSec)) / median(plain.map((f) => f.locationsPerSec));
+        console.log(
+          line(
+            `+${geofenceCount} gf`,
+            scenario,
+            fenced,
+            `  = ${(ratio * 100).toFixed(0)}% of without; ${(events / (runs * duration)).toFixed(0)} geofence events/s`,
+          ),
+        );
+      }
     }
   } finally {
     await stopServer(server);

@@ -59,6 +59,9 @@ export const DEFAULTS = {
   WEBHOOK_CONCURRENCY: '200',
   WEBHOOK_ENDPOINT_CONCURRENCY: '16',
   WEBHOOKS_MAX_PER_GROUP: '50',
+  GEOFENCES_MAX_PER_GROUP: '10000',
+  GEOFENCE_EXIT_MARGIN: '15',
+  GEOFENCE_MAX_ACCURACY: '100',
 } as const;
 
 const duration = () =>
@@ -169,6 +172,9 @@ const envSchema = z.object({
   WEBHOOK_CONCURRENCY: integer(1, 10_000),
   WEBHOOK_ENDPOINT_CONCURRENCY: integer(1, 1000),
   WEBHOOKS_MAX_PER_GROUP: integer(1, 100_000),
+  GEOFENCES_MAX_PER_GROUP: integer(1, 1_000_000),
+  GEOFENCE_EXIT_MARGIN: z.coerce.number().min(0).max(10_000),
+  GEOFENCE_MAX_ACCURACY: z.coerce.number().min(1).max(100_000),
 });
 
 /** What one GraphQL document may ask for, on every transport. */
@@ -217,6 +223,16 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Locations and webhook deliveries older than `days` are deleted every `intervalMs`; 0 days keeps them. */
   retention: { days: number; intervalMs: number };
+  geofences: GeofenceConfig;
+}
+
+export interface GeofenceConfig {
+  /** Geofences one group may have. */
+  maxPerGroup: number;
+  /** Metres beyond its accuracy a fix must be outside a geofence to count as outside. */
+  exitMarginMeters: number;
+  /** Fixes less accurate than this (metres) never change a geofence state. */
+  maxAccuracyMeters: number;
 }
 
 export interface WebhookConfig {
@@ -290,6 +306,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       blockSuggestions: e.NODE_ENV === 'production',
     },
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL },
+    geofences: {
+      maxPerGroup: e.GEOFENCES_MAX_PER_GROUP,
+      exitMarginMeters: e.GEOFENCE_EXIT_MARGIN,
+      maxAccuracyMeters: e.GEOFENCE_MAX_ACCURACY,
+    },
     webhooks: {
       worker: e.WEBHOOK_WORKER,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,

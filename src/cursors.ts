@@ -91,6 +91,36 @@ export const deliveryCursor = cursorKind<{ createdAt: Date; id: string }>(
   (m) => ({ createdAt: new Date(Number(m[1])), id: m[2]! }),
 );
 
+/**
+ * `GeofenceEvent.cursor`: an event's place in its group's event stream (resume
+ * `geofenceEvents` after it; also the cursor of `geofenceEvents` pages). v1.
+ */
+export const geofenceEventCursor = cursorKind<bigint>(
+  'GeofenceEvent.cursor',
+  'gseq',
+  new RegExp(SEQUENCE),
+  String,
+  (m) => BigInt(m[1]!),
+);
+
+/** `GeofenceEvent.id`: globally unique. v1. */
+export const geofenceEventIdToken = cursorKind<{ groupId: string; sequence: bigint }>(
+  'geofence event id',
+  'gev',
+  new RegExp(`${UUID}:${SEQUENCE}`),
+  (e) => `${e.groupId}:${e.sequence}`,
+  (m) => ({ groupId: m[1]!, sequence: BigInt(m[2]!) }),
+);
+
+/** A page position in a group's geofences, oldest first. v1. */
+export const geofenceCursor = cursorKind<{ createdAt: Date; id: string }>(
+  'cursor',
+  'gf',
+  new RegExp(`(\\d{1,15}):${UUID}`),
+  (c) => `${c.createdAt.getTime()}:${c.id}`,
+  (m) => ({ createdAt: new Date(Number(m[1])), id: m[2]! }),
+);
+
 /** `Location.id` of a stored location. */
 export const locationId = (location: { groupId: string; sequence: bigint }) =>
   locationIdToken.encode({ groupId: location.groupId, sequence: location.sequence });

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
-  await runtime.listenForKeyChanges();
+  await runtime.listenForChanges();
   const demoKey = await bootstrapDemo(runtime);
   const app = createApp({ runtime, logger, config });
   const address = await app.start(config.port, config.host);

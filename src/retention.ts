@@ -1,5 +1,5 @@
-// Retention: deletes locations received more than RETENTION_DAYS ago, and webhook
-// deliveries created that long ago, in small batches so that no statement holds many
+// Retention: deletes locations received more than RETENTION_DAYS ago, and geofence events
+// and webhook deliveries created that long ago, in small batches so that no statement holds many
 // locks or runs long. Every instance runs it; batches are claimed with SKIP LOCKED, so
 // instances running at the same time share the work instead of waiting on each other.
 // A resume cursor older than what is kept gets CURSOR_EXPIRED (see live/).
@@ -16,6 +16,7 @@ export interface RetentionOptions {
 
 export interface RetentionResult {
   locations: number;
+  geofenceEvents: number;
   deliveries: number;
 }
 
@@ -58,7 +59,7 @@ export class Retention {
 
   /** Deletes everything older than the retention period, batch by batch. */
   runOnce(now = new Date()): Promise<RetentionResult> {
-    if (!this.enabled) return Promise.resolve({ locations: 0, deliveries: 0 });
+    if (!this.enabled) return Promise.resolve({ locations: 0, geofenceEvents: 0, deliveries: 0 });
     this.running ??= this.deleteOld(new Date(now.getTime() - this.options.days * DAY_MS)).finally(() => {
       this.running = undefined;
     });
@@ -68,9 +69,10 @@ export class Retention {
   private async deleteOld(cutoff: Date): Promise<RetentionResult> {
     const result = {
       locations: await this.inBatches(DELETE_LOCATIONS, cutoff),
+      geofenceEvents: await this.inBatches(DELETE_GEOFENCE_EVENTS, cutoff),
       deliveries: await this.inBatches(DELETE_DELIVERIES, cutoff),
     };
-    if (result.locations + result.deliveries > 0) this.options.onDeleted?.(result);
+    if (result.locations + result.geofenceEvents + result.deliveries > 0) this.options.onDeleted?.(result);
     return result;
   }
 
@@ -92,6 +94,15 @@ const DELETE_LOCATIONS = `
 WITH gone AS (
   DELETE FROM locations WHERE ctid = ANY (ARRAY(
     SELECT ctid FROM locations WHERE received_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
+  ))
+  RETURNING 1
+)
+SELECT count(*)::int AS deleted FROM gone`;
+
+const DELETE_GEOFENCE_EVENTS = `
+WITH gone AS (
+  DELETE FROM geofence_events WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM geofence_events WHERE created_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED
   ))
   RETURNING 1
 )

@@ -6,8 +6,13 @@ import { ApiKeyService } from './auth/apiKeys.ts';
 import { RateLimits } from './auth/rateLimits.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
+import { GeofenceCache } from './geofences/cache.ts';
+import { type GeofenceEvent, geofenceEventSource } from './geofences/events.ts';
+import { geofenceWrites } from './geofences/extension.ts';
+import { GeofenceService } from './geofences/service.ts';
 import { GroupService } from './groups/service.ts';
-import { LiveLocations } from './live/liveLocations.ts';
+import { locationSource } from './live/locations.ts';
+import { LiveStreams } from './live/streams.ts';
 import { afterCommit } from './locations/afterCommit.ts';
 import { LocationHistory } from './locations/history.ts';
 import { LocationService } from './locations/service.ts';
@@ -24,12 +29,13 @@ import { DeliveryWorker } from './webhooks/worker.ts';
 
 /** What resolvers may use (through the context): the domain services, nothing else. */
 export interface DomainServices {
-  live: LiveLocations;
+  live: LiveStreams;
   apiKeys: ApiKeyService;
   groups: GroupService;
   locations: LocationService;
   history: LocationHistory;
   webhooks: WebhookService;
+  geofences: GeofenceService;
 }
 
 /** Work that runs in the background; created stopped (the server starts them). */
@@ -48,10 +54,11 @@ export interface Composition {
   /** Per-key request budgets (in Redis when configured, so they hold across instances). */
   rateLimits: RateLimits;
   /**
-   * Listens for key changes made on other instances (or by the CLI), so that a revoked
-   * key's connections end at once everywhere. For processes that serve the API.
+   * Listens for changes made on other instances (or by the CLI): a revoked key's
+   * connections end at once everywhere, and a group's changed geofences are reloaded
+   * before its next report. For processes that serve the API.
    */
-  listenForKeyChanges(): Promise<void>;
+  listenForChanges(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -65,7 +72,10 @@ export interface ServiceOverrides {
 export function createServices(
   db: Database,
   pubsub: PubSub,
-  config: Pick<Config, 'locations' | 'live' | 'webhooks' | 'retention' | 'rateLimits' | 'redisUrl'>,
+  config: Pick<
+    Config,
+    'locations' | 'live' | 'webhooks' | 'geofences' | 'retention' | 'rateLimits' | 'redisUrl'
+  >,
   logger: Logger,
   overrides: ServiceOverrides = {},
 ): Composition {
@@ -86,16 +96,19 @@ export function createServices(
         logger.warn({ err: error }, 'could not announce a key change');
       }),
   });
-  const live = new LiveLocations(db.sql, pubsub, {
+  const live = new LiveStreams(db.sql, pubsub, {
     maxBuffered: config.live.bufferLimit,
     maxStreamsPerKey: config.live.maxStreamsPerKey,
     onError: (error) => logger.warn({ err: error }, 'live updates: background error'),
-    onPublished: (count) => metrics.eventsPublished.inc(count),
+    onPublished: (source, count) => {
+      if (source === locationSource.name) metrics.eventsPublished.inc(count);
+    },
     onPublishError: () => metrics.pubsubErrors.inc(),
     onStreamsChanged: (transport, delta) => metrics.liveSubscriptions.inc({ transport }, delta),
-    onDelivered: (location, isLive) => {
+    onDelivered: (source, storedAt, isLive) => {
+      if (source !== locationSource.name) return;
       metrics.eventsDelivered.inc();
-      if (isLive) metrics.deliveryLatency.observe((Date.now() - location.receivedAt.getTime()) / 1000);
+      if (isLive) metrics.deliveryLatency.observe((Date.now() - storedAt.getTime()) / 1000);
     },
   });
   const sender = new WebhookSender(policy, {
@@ -121,6 +134,7 @@ export function createServices(
     onDeleted: (deleted) => {
       logger.info({ deleted, days: config.retention.days }, 'retention: deleted old data');
       metrics.retentionDeleted.inc({ kind: 'location' }, deleted.locations);
+      metrics.retentionDeleted.inc({ kind: 'geofence_event' }, deleted.geofenceEvents);
       metrics.retentionDeleted.inc({ kind: 'webhook_delivery' }, deleted.deliveries);
     },
   });
@@ -132,16 +146,32 @@ export function createServices(
   const rateLimits = new RateLimits(config.rateLimits, limiterRedis, (budget) =>
     metrics.rateLimited.inc({ budget }),
   );
+  const geofenceCache = new GeofenceCache(db.prisma);
+  const publishGeofenceEvents = (groupId: string, events: GeofenceEvent[]) => {
+    for (const event of events) metrics.geofenceEvents.inc({ type: event.type });
+    live.publish(geofenceEventSource, groupId, events);
+  };
+  const geofences = new GeofenceService(db.prisma, db.sql, geofenceCache, {
+    maxPerGroup: config.geofences.maxPerGroup,
+    announceChange: (groupId) =>
+      pubsub.publish('geofences.changed', 'all', { groupId }).catch((error: unknown) => {
+        // The other instances' sets expire within a minute.
+        logger.warn({ err: error }, 'could not announce a geofence change');
+      }),
+    publishEvents: publishGeofenceEvents,
+    wakeOutbox,
+  });
   const writer = new LocationWriter(
     db.sql,
     afterCommit({
-      publish: (groupId, created) => live.publish(groupId, created),
+      publish: (groupId, created) => live.publish(locationSource, groupId, created),
       wakeOutbox,
       observe: ({ created, durationMs }) => {
         metrics.locationsIngested.inc(created.length);
         metrics.dbWriteSeconds.observe(durationMs / 1000);
       },
     }),
+    geofenceWrites(db.sql, geofenceCache, config.geofences, publishGeofenceEvents),
   );
   return {
     services: {
@@ -153,12 +183,16 @@ export function createServices(
       ),
       history: new LocationHistory(db.prisma, db.sql),
       webhooks,
+      geofences,
     },
     jobs: { webhookWorker, retention },
     metrics,
     rateLimits,
-    async listenForKeyChanges() {
-      await pubsub.subscribe('keys.changed', 'all', (change) => apiKeys.changed(change));
+    async listenForChanges() {
+      await Promise.all([
+        pubsub.subscribe('keys.changed', 'all', (change) => apiKeys.changed(change)),
+        pubsub.subscribe('geofences.changed', 'all', ({ groupId }) => geofenceCache.invalidate(groupId)),
+      ]);
     },
     async close() {
       live.close();

@@ -25,14 +25,15 @@ describe.skipIf(chromiumMissing !== undefined)('GraphiQL in a browser', { timeou
     await server?.stop();
   });
 
-  const report = async (latitude: number) => {
+  const report = (latitude: number) => reportAt(latitude, 11.5756);
+  const reportAt = async (latitude: number, longitude: number) => {
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': key.key },
       body: JSON.stringify({
         query: REPORT,
         variables: {
-          input: { deviceId: 'phone-1', latitude, longitude: 11.5756, recordedAt: new Date().toISOString() },
+          input: { deviceId: 'phone-1', latitude, longitude, recordedAt: new Date().toISOString() },
         },
       }),
     });
@@ -64,7 +65,14 @@ describe.skipIf(chromiumMissing !== undefined)('GraphiQL in a browser', { timeou
     await page.goto(server.url);
     await page.waitForSelector('.graphiql-container');
     const titles = await page.locator('.graphiql-tab-button').allInnerTexts();
-    expect(titles).toEqual(['Report', 'History', 'Live', 'CreateWebhook']);
+    expect(titles).toEqual([
+      'Report',
+      'History',
+      'Live',
+      'CreateGeofence',
+      'GeofenceEvents',
+      'CreateWebhook',
+    ]);
     // The Headers editor is open and says where the key goes.
     expect(await page.locator('.graphiql-editor-tool').textContent()).toContain('X-API-Key');
 
@@ -86,6 +94,18 @@ describe.skipIf(chromiumMissing !== undefined)('GraphiQL in a browser', { timeou
     await report(47.3769);
     await expect.poll(() => response(page), { timeout: 10_000 }).toContain('47.3769');
     await screenshot(page, 'graphiql-live');
+
+    // A geofence around where the first tab put phone-1, then its events, live.
+    await openTab(page, 'CreateGeofence');
+    await run(page);
+    await expect.poll(() => response(page), { timeout: 10_000 }).toContain('"name": "Office"');
+    await openTab(page, 'GeofenceEvents');
+    await run(page);
+    await expect.poll(() => server.runtime.services.live.activeStreams, { timeout: 10_000 }).toBe(1);
+    await reportAt(52.52, 13.405);
+    await expect.poll(() => response(page), { timeout: 10_000 }).toContain('"type": "ENTER"');
+    expect(await response(page)).toContain('"geofenceName": "Office"');
+    await screenshot(page, 'graphiql-geofence-events');
     // Everything came from this server: nothing failed to load.
     expect(failed.filter((url) => !url.includes('/graphql'))).toEqual([]);
   });

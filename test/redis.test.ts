@@ -46,6 +46,17 @@ const UPDATES = graphql(`
   }
 `);
 
+const GEOFENCE_EVENTS = graphql(`
+  subscription InstanceGeofenceEvents($after: String) {
+    geofenceEvents(after: $after) {
+      type
+      geofenceName
+      deviceId
+      removed
+    }
+  }
+`);
+
 let redis: RedisProcess;
 let databaseUrl: string;
 let dbName: string;
@@ -190,6 +201,51 @@ describe.skipIf(missing !== undefined)('two instances through Redis', { timeout:
       }
     } finally {
       await Promise.all([onA.close(), onB.close()]);
+    }
+  });
+
+  it('apply a geofence created on one instance to the next report on the other (its cached set is dropped)', async () => {
+    const request = async (server: ServerProcess, query: string, variables: Record<string, unknown> = {}) => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await response.json();
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+    // b loads the group's geofences (none) with this report and would keep them a minute.
+    await reportTo(b, 30);
+    const { viewer } = await request(a, '{ viewer { group { geofenceEventCursor } } }');
+    const onA = subscribe('ws', `${a.url}/graphql`, key, GEOFENCE_EVENTS, {
+      after: viewer.group.geofenceEventCursor,
+    });
+    try {
+      const { createGeofence } = await request(
+        a,
+        'mutation($i: CreateGeofenceInput!) { createGeofence(input: $i) { id } }',
+        { i: { name: 'Harbour', circle: { latitude: 20, longitude: 1, radiusMeters: 1000 } } },
+      );
+      // The change crosses Redis in about a millisecond; allow a second, far below the set's minute.
+      const deadline = Date.now() + 1000;
+      let entered = 0;
+      while (entered === 0 && Date.now() < deadline) {
+        await reportTo(b, 20);
+        const { geofenceEvents } = await request(a, '{ geofenceEvents { edges { node { type } } } }');
+        entered = geofenceEvents.edges.length;
+        if (entered === 0) await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      expect(entered).toBe(1);
+      const [event] = await onA.waitFor(1);
+      expect(event!.data).toMatchObject({
+        geofenceEvents: { type: 'ENTER', geofenceName: 'Harbour', deviceId: 'truck' },
+      });
+      await request(b, 'mutation($id: ID!) { deleteGeofence(id: $id) { id } }', { id: createGeofence.id });
+      const [, removed] = await onA.waitFor(2);
+      expect(removed!.data).toMatchObject({ geofenceEvents: { type: 'EXIT', removed: true } });
+    } finally {
+      await onA.close();
     }
   });
 

@@ -1,4 +1,4 @@
-// Retention: old locations and webhook deliveries go, in batches, and nothing else does;
+// Retention: old locations, geofence events and webhook deliveries go, in batches, and nothing else does;
 // resume cursors older than what is kept get CURSOR_EXPIRED.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.ts';
@@ -24,6 +24,42 @@ const History = graphql(`
 const UPDATES = graphql(`
   subscription RetainedUpdates($after: String) {
     locationUpdates(after: $after) {
+      cursor
+    }
+  }
+`);
+
+const CreateRetainedGeofence = graphql(`
+  mutation CreateRetainedGeofence($input: CreateGeofenceInput!) {
+    createGeofence(input: $input) {
+      id
+    }
+  }
+`);
+
+const ReportRetained = graphql(`
+  mutation ReportRetained($input: [LocationInput!]!) {
+    reportLocations(input: $input) {
+      cursor
+    }
+  }
+`);
+
+const RetainedEvents = graphql(`
+  query RetainedEvents {
+    geofenceEvents(first: 100) {
+      edges {
+        node {
+          cursor
+        }
+      }
+    }
+  }
+`);
+
+const RETAINED_EVENTS = graphql(`
+  subscription RetainedGeofenceEvents($after: String) {
+    geofenceEvents(after: $after) {
       cursor
     }
   }
@@ -71,11 +107,15 @@ describe('retention', () => {
       );
 
       const deleted = await server.runtime.jobs.retention.runOnce();
-      expect(deleted).toEqual({ locations: 3, deliveries: 2 });
+      expect(deleted).toEqual({ locations: 3, geofenceEvents: 0, deliveries: 2 });
       expect(await cursorsOf(key)).toEqual(stored.slice(3).map((l) => l.cursor));
       expect(await cursorsOf(other)).toEqual(others.map((l) => l.cursor));
       expect((await deliveriesOf(key, id)).deliveries).toHaveLength(3);
-      expect(await server.runtime.jobs.retention.runOnce()).toEqual({ locations: 0, deliveries: 0 });
+      expect(await server.runtime.jobs.retention.runOnce()).toEqual({
+        locations: 0,
+        geofenceEvents: 0,
+        deliveries: 0,
+      });
 
       // Resuming from before what is kept is refused; from the last deleted one it replays the rest.
       const expired = subscribe('ws', server.url, key.key, UPDATES, { after: stored[0]!.cursor });
@@ -103,6 +143,39 @@ describe('retention', () => {
     await expired.close();
   });
 
+  it('deletes geofence events older than RETENTION_DAYS; resuming geofenceEvents from before them is CURSOR_EXPIRED', async () => {
+    const key = await server.key();
+    const created = await key.request(CreateRetainedGeofence, {
+      input: { name: 'Depot', circle: { latitude: 52, longitude: 13, radiusMeters: 100 } },
+    });
+    expect(created.errors).toBeUndefined();
+    const at = (latitude: number, minutesAgo: number) => ({
+      deviceId: 'van',
+      latitude,
+      longitude: 13,
+      recordedAt: new Date(Date.now() - minutesAgo * 60_000).toISOString(),
+    });
+    for (const [i, latitude] of [52, 53, 52, 53].entries()) {
+      expect((await key.request(ReportRetained, { input: [at(latitude, 10 - i)] })).errors).toBeUndefined();
+    }
+    const events = async () =>
+      (await key.request(RetainedEvents, {})).data!.geofenceEvents.edges.map((e) => e.node.cursor);
+    const stored = await events();
+    expect(stored).toHaveLength(4);
+    await server.runtime.db.sql.query(
+      `UPDATE geofence_events SET created_at = now() - interval '31 days' WHERE group_id = $1 AND sequence <= 2`,
+      [key.groupId],
+    );
+    expect(await server.runtime.jobs.retention.runOnce()).toMatchObject({ geofenceEvents: 2 });
+    expect(await events()).toEqual(stored.slice(2));
+    const expired = subscribe('sse', server.url, key.key, RETAINED_EVENTS, { after: stored[0]! });
+    expect((await expired.waitFor(1))[0]!.errors![0]!.extensions).toMatchObject({ code: 'CURSOR_EXPIRED' });
+    await expired.close();
+    const resumed = subscribe('sse', server.url, key.key, RETAINED_EVENTS, { after: stored[1]! });
+    expect((await resumed.waitFor(2)).map((r) => r.data!.geofenceEvents.cursor)).toEqual(stored.slice(2));
+    await resumed.close();
+  });
+
   it('works in small batches, and several instances at once share the work', async () => {
     const key = await server.key();
     await report(key, 25);
@@ -123,7 +196,7 @@ describe('retention', () => {
     await age(key, 2);
     const keepAll = new Retention(server.runtime.db.sql, { days: 0, intervalMs: 3_600_000 });
     expect(keepAll.enabled).toBe(false);
-    expect(await keepAll.runOnce()).toEqual({ locations: 0, deliveries: 0 });
+    expect(await keepAll.runOnce()).toEqual({ locations: 0, geofenceEvents: 0, deliveries: 0 });
     expect(await cursorsOf(key)).toHaveLength(2);
     // Clean up for the other tests' counts.
     await server.runtime.jobs.retention.runOnce();

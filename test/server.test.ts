@@ -43,6 +43,7 @@ describe('configuration', () => {
         endpointConcurrency: 16,
         maxPerGroup: 50,
       },
+      geofences: { maxPerGroup: 10_000, exitMarginMeters: 15, maxAccuracyMeters: 100 },
       retention: { days: 30, intervalMs: 3_600_000 },
       shutdownTimeoutMs: 10_000,
       corsOrigins: '*',

@@ -38,6 +38,35 @@ const Devices = graphql(`
   }
 `);
 
+const SimulatedEvents = graphql(`
+  query SimulatedEvents {
+    geofenceEvents(first: 10) {
+      edges {
+        node {
+          type
+          geofenceName
+        }
+      }
+    }
+  }
+`);
+
+const SimulatedAreas = graphql(`
+  query SimulatedAreas {
+    geofences(first: 100) {
+      edges {
+        node {
+          name
+          circle {
+            radiusMeters
+          }
+          polygon
+        }
+      }
+    }
+  }
+`);
+
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
@@ -153,6 +182,60 @@ describe('npm run simulate', () => {
     },
   );
 
+  it('--geofences creates areas around the center once, and devices enter them', async () => {
+    const key = await server.key();
+    const args = [
+      '--key',
+      key.key,
+      '--url',
+      server.url,
+      '--devices',
+      '40',
+      '--interval',
+      '200ms',
+      '--geofences',
+      '4',
+    ];
+    const first = startSimulatorProcess([...args, '--progress', '1s']);
+    // 40 devices start within 2 km of the center; the four areas cover a fifth of that disc.
+    await expect
+      .poll(async () => (await key.request(SimulatedEvents, {})).data?.geofenceEvents.edges.length ?? 0, {
+        timeout: 20_000,
+        interval: 250,
+      })
+      .toBeGreaterThan(0);
+    expect(await first.stop()).toBe(0);
+    expect(first.output()).toContain(
+      'Geofences: 4 simulated areas around the center (4 created, 0 already there).',
+    );
+    const areas = (await key.request(SimulatedAreas, {})).data!.geofences.edges.map((e) => e.node);
+    expect(areas.map((a) => a.name)).toEqual([1, 2, 3, 4].map((i) => `Simulated area ${i}`));
+    expect(areas.map((a) => (a.circle ? 'circle' : a.polygon ? 'polygon' : '?'))).toEqual([
+      'circle',
+      'polygon',
+      'circle',
+      'polygon',
+    ]);
+    const [event] = (await key.request(SimulatedEvents, {})).data!.geofenceEvents.edges.map((e) => e.node);
+    expect(event).toMatchObject({
+      type: 'ENTER',
+      geofenceName: expect.stringMatching(/^Simulated area [1-4]$/),
+    });
+
+    const again = startSimulatorProcess(args);
+    await expect
+      .poll(() => again.output(), { timeout: 20_000, interval: 200 })
+      .toContain('Simulating 40 devices');
+    expect(await again.stop()).toBe(0);
+    expect(again.output()).toContain('(0 created, 4 already there)');
+    expect((await key.request(SimulatedAreas, {})).data!.geofences.edges).toHaveLength(4);
+
+    const writer = await server.key({ scopes: ['locations:write'] });
+    const refused = startSimulatorProcess(['--key', writer.key, '--url', server.url, '--geofences', '2']);
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toContain('lacks the geofences:manage scope that --geofences needs');
+  });
+
   it('refuses an unknown protocol with the usage', async () => {
     const simulator = startSimulatorProcess(['--key', 'gfm_x', '--protocol', 'mqtt']);
     expect(await simulator.exited).toBe(2);
@@ -185,7 +268,12 @@ describe('npm run simulate', () => {
   });
 
   it('exits 2 with the usage on bad options', async () => {
-    for (const args of [[], ['--key', 'k', '--devices', 'many'], ['--key', 'k', '--url', 'localhost:4000']]) {
+    for (const args of [
+      [],
+      ['--key', 'k', '--devices', 'many'],
+      ['--key', 'k', '--url', 'localhost:4000'],
+      ['--key', 'k', '--geofences', '51'],
+    ]) {
       const simulator = startSimulatorProcess(args);
       expect(await simulator.exited).toBe(2);
       expect(simulator.output()).toContain('Usage: npm run simulate');

@@ -17,11 +17,11 @@ export interface SqlClient {
 export interface Sql extends SqlClient {
   /**
    * Runs `work` inside one transaction on one connection; rolls back if it throws.
-   * `first` is a statement without parameters sent together with BEGIN (one round
-   * trip instead of two); its rows are passed to `work`.
+   * `first` is one or more statements without parameters sent together with BEGIN (one
+   * round trip instead of two); the rows of each are passed to `work`, in order.
    */
   transaction<T>(
-    work: (tx: SqlClient, firstRows: Record<string, unknown>[]) => Promise<T>,
+    work: (tx: SqlClient, firstResults: Record<string, unknown>[][]) => Promise<T>,
     first?: string,
   ): Promise<T>;
 }
@@ -42,15 +42,15 @@ export function pgSql(pool: pg.Pool): Sql {
       const client = await pool.connect();
       let broken = false;
       try {
-        let firstRows: Record<string, unknown>[] = [];
+        let firstResults: Record<string, unknown>[][] = [];
         if (first) {
           // A multi-statement simple query yields one result per statement.
           const results = (await client.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult[];
-          firstRows = results[1]?.rows ?? [];
+          firstResults = results.slice(1).map((result) => result.rows);
         } else {
           await client.query('BEGIN');
         }
-        const result = await work(wrap(client), firstRows);
+        const result = await work(wrap(client), firstResults);
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -84,10 +84,23 @@ export function pgliteSql(db: PGlite): Sql {
     // Prisma's queries (which share the instance) wait instead of interleaving.
     transaction: (work, first) =>
       db.transaction(async (tx) => {
-        const firstRows = first ? (await tx.query<Record<string, unknown>>(first)).rows : [];
-        return work(wrap(tx), firstRows);
+        const firstResults = first
+          ? (await tx.exec(first)).map((result) => result.rows as Record<string, unknown>[])
+          : [];
+        return work(wrap(tx), firstResults);
       }),
   };
+}
+
+/**
+ * A text as an SQL string literal, for the few statements that cannot take parameters
+ * (those sent with BEGIN). As node-postgres's escapeLiteral: an E'' literal when it holds
+ * a backslash, so it reads the same whatever standard_conforming_strings says.
+ */
+export function sqlLiteral(text: string): string {
+  if (text.includes('\u0000')) throw new Error('an SQL literal cannot hold NUL');
+  const quoted = text.replaceAll("'", "''");
+  return text.includes('\\') ? ` E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
 }
 
 /** A SqlClient inside a Prisma transaction, so that one transaction can mix Prisma and raw statements. */

@@ -12,6 +12,8 @@ export interface Commit {
   deliveries: number;
   /** From sending the write to its COMMIT. */
   durationMs: number;
+  /** What else the transaction stored announces itself (geofence events). */
+  after?: () => void;
 }
 
 export interface AfterCommitDeps {
@@ -23,11 +25,12 @@ export interface AfterCommitDeps {
   observe(commit: Commit): void;
 }
 
-/** After COMMIT: count, publish to live subscribers, wake the outbox if deliveries were enqueued. */
+/** After COMMIT: count, publish to live subscribers (locations, then their geofence events), wake the outbox. */
 export function afterCommit(deps: AfterCommitDeps): (commit: Commit) => void {
   return (commit) => {
     deps.observe(commit);
     deps.publish(commit.groupId, commit.created);
+    commit.after?.();
     if (commit.deliveries > 0) deps.wakeOutbox();
   };
 }

@@ -23,10 +23,15 @@
 // The common case is one statement in one round trip (FAST_INSERT). When a report
 // repeats a stored clientId, or a concurrent writer stored it first, the write falls
 // back to an explicit transaction that takes the lock before looking (SAFE_INSERT).
-import type { Sql } from '../db/sql.ts';
+//
+// An extension (geofences) adds its own rows to the same statement: it plans them from
+// what it knows of the group as of a last sequence, and the statement writes nothing
+// unless the group is still there (its guard); otherwise the write takes the locked
+// path, where the extension reads what it needs under the lock.
+import type { Sql, SqlClient } from '../db/sql.ts';
 import { notFound } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { EVENT_TYPES, eventBodySql } from '../webhooks/events.ts';
+import { EVENT_TYPES, eventBodySql, eventTypeSql } from '../webhooks/events.ts';
 import { enqueueSql } from '../webhooks/outbox.ts';
 import type { Commit } from './afterCommit.ts';
 import {
@@ -58,6 +63,68 @@ export class ClientIdReused extends Error {
 /** Reports of several callers shared a transaction and one of them conflicts: retry each alone. */
 class RetryAlone extends Error {}
 
+/**
+ * Work that belongs in the transaction of the locations it is about (geofence events).
+ *
+ * One statement: `plan` returns the extension's parameters for `statement`, assuming the
+ * reports are all new and numbered after `lastSequence`; `committed` is called with
+ * what was stored. The locked path, when the plan is refused or cannot be made: `read`
+ * (statements without parameters) runs right after the lock, in the same round trip as
+ * BEGIN, so it sees every earlier writer and none of this write; `run` is called with its
+ * rows and the new locations after they are inserted, before COMMIT.
+ */
+export interface WriteExtension {
+  applies(groupId: string): Promise<boolean>;
+  readonly statement: StatementExtension;
+  plan(groupId: string, reports: readonly LocationReport[]): Promise<WritePlan | undefined>;
+  read(groupId: string, reports: readonly LocationReport[]): string;
+  run(
+    tx: SqlClient,
+    groupId: string,
+    created: readonly Location[],
+    read: Record<string, unknown>[],
+  ): Promise<AfterCommitWork>;
+  /** The write took the locked path: what the extension knew of the group may be stale. */
+  forget(groupId: string): void;
+}
+
+/**
+ * An extension's part of the one-statement write: constant SQL, its parameters numbered
+ * from `$p`. It may read the CTEs `input`, `counter` (with `base`) and `inserted`.
+ */
+export interface StatementExtension {
+  /** Names the prepared statement. */
+  name: string;
+  /** A condition on the group's row (`groups`): the write happens only if it holds. */
+  guard(p: number): string;
+  /** More `SET` assignments on the group's row, with a leading comma. */
+  set(p: number): string;
+  /** More `RETURNING` expressions of the group's row, with a leading comma. */
+  returning(p: number): string;
+  /** More CTEs, each followed by a comma. */
+  ctes(p: number): string;
+  /** More columns of the new rows' result: expressions over `counter c` (or scalar subqueries). */
+  columns(p: number): string[];
+}
+
+/** An extension's plan for one write. */
+export interface WritePlan {
+  /** The group's last sequence the plan assumes; the write happens only if it is still that. */
+  lastSequence: bigint;
+  /** The extension's parameters. */
+  params: unknown[];
+  /** After COMMIT: the new locations, in input order, and the result's first row. */
+  committed(created: readonly Location[], row: Record<string, unknown>): AfterCommitWork;
+}
+
+/** What an extension has to do once the transaction has committed. */
+export interface AfterCommitWork {
+  /** Webhook deliveries it enqueued. */
+  deliveries: number;
+  /** Announces what it stored. */
+  publish(): void;
+}
+
 interface PendingWrite {
   reports: readonly LocationReport[];
   resolve(locations: Location[]): void;
@@ -82,7 +149,12 @@ export class LocationWriter {
     private readonly sql: Sql,
     /** Called after each COMMIT, one commit at a time (see afterCommit.ts). */
     private readonly onCommitted: (commit: Commit) => void = () => {},
-  ) {}
+    private readonly extension?: WriteExtension,
+  ) {
+    this.extendedInsert = extension ? fastInsertSql(extension.statement) : undefined;
+  }
+
+  private readonly extendedInsert: string | undefined;
 
   /** Stores all reports of one call atomically; resolves only after COMMIT. */
   write(groupId: string, reports: readonly LocationReport[]): Promise<Location[]> {
@@ -169,31 +241,50 @@ export class LocationWriter {
         ),
       );
     };
-    const { stored, deliveries } =
-      (await this.storeFast(groupId, unique, verify)) ?? (await this.storeSafely(groupId, unique, verify));
+    // A group with an extension's work (geofences): one statement if the extension can
+    // plan it, else the locked path.
+    const extend = this.extension && (await this.extension.applies(groupId)) ? this.extension : undefined;
+    const plan = extend ? await extend.plan(groupId, unique) : undefined;
+    let result = extend && !plan ? undefined : await this.storeFast(groupId, unique, verify, plan);
+    if (!result) {
+      extend?.forget(groupId);
+      result = await this.storeSafely(groupId, unique, verify, extend);
+    }
+    const { stored, deliveries, after } = result;
     // New rows are numbered in input order, so they are already in sequence order.
     this.onCommitted({
       groupId,
       created: stored.filter((s) => s.fresh).map((s) => s.location),
-      deliveries,
+      deliveries: deliveries + (after?.deliveries ?? 0),
       durationMs: performance.now() - started,
+      after: after?.publish,
     });
     return positions.map((indexes) => indexes.map((i) => stored[i]!.location));
   }
 
-  /** One round trip; undefined when some report was stored before (then nothing was written). */
+  /**
+   * One round trip; undefined when some report was stored before, or the extension's
+   * plan no longer holds (then nothing was written).
+   */
   private async storeFast(
     groupId: string,
     reports: readonly LocationReport[],
     verify: (existing: ReadonlyMap<number, Location>) => void,
+    plan?: WritePlan,
   ): Promise<Stored | undefined> {
     let rows: StoredRow[];
     try {
-      rows = await this.sql.query<StoredRow>(
-        FAST_INSERT,
-        reportParams(groupId, reports, reports.length),
-        'gofindme_fast_insert',
-      );
+      rows = plan
+        ? await this.sql.query<StoredRow>(
+            this.extendedInsert!,
+            [...reportParams(groupId, reports, reports.length), ...plan.params],
+            `gofindme_fast_insert_${this.extension!.statement.name}`,
+          )
+        : await this.sql.query<StoredRow>(
+            FAST_INSERT,
+            reportParams(groupId, reports, reports.length),
+            'gofindme_fast_insert',
+          );
     } catch (error) {
       // A concurrent writer stored the same clientId after our snapshot was taken.
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
@@ -203,37 +294,53 @@ export class LocationWriter {
       verify(existingOf(groupId, rows));
       return undefined;
     }
-    const stored = rows
-      .sort((a, b) => Number(a.ord) - Number(b.ord))
-      .map((row) => ({ fresh: true, location: toLocation(groupId, row) }));
-    return { stored, deliveries: enqueuedBy(rows) };
+    const sorted = rows.sort((a, b) => Number(a.ord) - Number(b.ord));
+    const stored = sorted.map((row) => ({ fresh: true, location: toLocation(groupId, row) }));
+    const after = plan?.committed(
+      stored.map((s) => s.location),
+      sorted[0]!,
+    );
+    return { stored, deliveries: enqueuedBy(rows), after };
   }
 
-  /** Locks the group first, so the clientId check sees every earlier writer. */
+  /**
+   * Locks the group first, so the clientId check (and an extension) sees every earlier
+   * writer: BEGIN, the lock and the extension's read in one round trip, the insert, the
+   * extension's work (a statement only when it has something to store), COMMIT.
+   */
   private storeSafely(
     groupId: string,
     reports: readonly LocationReport[],
     verify: (existing: ReadonlyMap<number, Location>) => void,
+    extension?: WriteExtension,
   ): Promise<Stored> {
-    return this.sql.transaction(async (tx, [group]) => {
-      if (!group) throw notFound('This key’s group no longer exists');
-      const rows = await tx.query<StoredRow>(
-        SAFE_INSERT,
-        reportParams(groupId, reports, String(group.last)),
-        'gofindme_safe_insert',
-      );
-      verify(existingOf(groupId, rows)); // throwing rolls the transaction back
-      // Fresh rows carry their rank among the new ones; map that back to the input position.
-      const existingAt = new Set(rows.filter((r) => !r.fresh).map((r) => Number(r.ord) - 1));
-      const freshPositions: number[] = [];
-      for (let i = 0; i < reports.length; i++) if (!existingAt.has(i)) freshPositions.push(i);
-      const out: StoredReport[] = new Array(reports.length);
-      for (const row of rows) {
-        const position = row.fresh ? freshPositions[Number(row.ord) - 1]! : Number(row.ord) - 1;
-        out[position] = { fresh: row.fresh, location: toLocation(groupId, row) };
-      }
-      return { stored: out, deliveries: enqueuedBy(rows) };
-    }, `SELECT last_sequence::text AS last FROM groups WHERE id = '${groupId}' FOR UPDATE`);
+    const lock = `SELECT last_sequence::text AS last FROM groups WHERE id = '${groupId}' FOR UPDATE`;
+    return this.sql.transaction(
+      async (tx, [locked = [], read = []]) => {
+        const [group] = locked;
+        if (!group) throw notFound('This key’s group no longer exists');
+        const rows = await tx.query<StoredRow>(
+          SAFE_INSERT,
+          reportParams(groupId, reports, String(group.last)),
+          'gofindme_safe_insert',
+        );
+        verify(existingOf(groupId, rows)); // throwing rolls the transaction back
+        // Fresh rows carry their rank among the new ones; map that back to the input position.
+        const existingAt = new Set(rows.filter((r) => !r.fresh).map((r) => Number(r.ord) - 1));
+        const freshPositions: number[] = [];
+        for (let i = 0; i < reports.length; i++) if (!existingAt.has(i)) freshPositions.push(i);
+        const out: StoredReport[] = new Array(reports.length);
+        for (const row of rows) {
+          const position = row.fresh ? freshPositions[Number(row.ord) - 1]! : Number(row.ord) - 1;
+          out[position] = { fresh: row.fresh, location: toLocation(groupId, row) };
+        }
+        const created = out.filter((s) => s.fresh).map((s) => s.location);
+        const after =
+          extension && created.length > 0 ? await extension.run(tx, groupId, created, read) : undefined;
+        return { stored: out, deliveries: enqueuedBy(rows), after };
+      },
+      extension ? `${lock}; ${extension.read(groupId, reports)}` : lock,
+    );
   }
 }
 
@@ -246,6 +353,8 @@ interface Stored {
   stored: StoredReport[];
   /** Webhook deliveries enqueued by the transaction. */
   deliveries: number;
+  /** The extension's work after COMMIT. */
+  after?: AfterCommitWork;
 }
 
 function takeBatch(pending: PendingWrite[]): PendingWrite[] {
@@ -296,24 +405,33 @@ existing AS (
 
 // One location.created delivery per new location and active webhook of the group whose device filter matches.
 const OUTBOX = enqueueSql({
-  eventType: EVENT_TYPES.locationCreated,
+  eventType: eventTypeSql(EVENT_TYPES.locationCreated),
   from: 'inserted ins',
   deviceId: 'ins.device_id',
-  body: eventBodySql(EVENT_TYPES.locationCreated, timestampSql('ins.received_at'), locationJsonSql('ins')),
+  body: eventBodySql(
+    eventTypeSql(EVENT_TYPES.locationCreated),
+    timestampSql('ins.received_at'),
+    locationJsonSql('ins'),
+  ),
   orderBy: 'ins.sequence',
 });
 
 const INSERT_COLUMNS = `group_id, sequence, ${INPUT_COLUMNS}`;
 
-// LAST is the number of reports. If none of them is stored yet, advance the counter by
-// that many (the UPDATE takes the group's row lock, waiting for earlier writers to
-// commit), create new devices and insert everything. If one is stored, write nothing
-// and return the stored rows: the caller then takes the safe path.
-const FAST_INSERT = `${INPUT_AND_EXISTING},
+// LAST is the number of reports. If none of them is stored yet (and an extension's guard
+// holds), advance the counter by that many (the UPDATE takes the group's row lock,
+// waiting for earlier writers to commit), create new devices and insert everything. If
+// one is stored, write nothing and return the stored rows: the caller then takes the
+// safe path. If the guard fails, write nothing and return nothing.
+function fastInsertSql(extension?: StatementExtension): string {
+  const p = 3 + REPORTED_COLUMNS.length; // the extension's first parameter
+  const part = (f: 'guard' | 'set' | 'returning' | 'ctes') => (extension ? extension[f](p) : '');
+  const columns = extension?.columns(p) ?? [];
+  return `${INPUT_AND_EXISTING},
 counter AS (
-  UPDATE groups SET last_sequence = last_sequence + ${LAST}
-  WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM existing)
-  RETURNING last_sequence - ${LAST} AS base
+  UPDATE groups SET last_sequence = last_sequence + ${LAST}${part('set')}
+  WHERE id = $1::uuid AND NOT EXISTS (SELECT 1 FROM existing)${extension ? ` AND ${part('guard')}` : ''}
+  RETURNING last_sequence - ${LAST} AS base${part('returning')}
 ),
 new_devices AS (
   INSERT INTO devices (group_id, device_id)
@@ -326,11 +444,14 @@ inserted AS (
   FROM input i, counter c
   RETURNING *
 ),
-${OUTBOX}
-SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries
+${part('ctes')}${OUTBOX}
+SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries${columns.map((c) => `, ${c}`).join('')}
 FROM inserted ins, counter c, enqueued q
 UNION ALL
-SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0 FROM existing e`;
+SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0${columns.map(() => ', NULL').join('')} FROM existing e`;
+}
+
+const FAST_INSERT = fastInsertSql();
 
 // Runs after the group's row is locked, so it sees every earlier writer. LAST is the
 // group's last sequence: skip reports already stored, number the rest after it.

@@ -13,7 +13,10 @@ export type Transport = (typeof TRANSPORTS)[number];
 export const REPORT_SOURCES = ['graphql', 'owntracks', 'osmand', 'overland'] as const;
 
 /** What retention deletes (`gofindme_retention_deleted_total{kind}`). */
-export const RETENTION_KINDS = ['location', 'webhook_delivery'] as const;
+export const RETENTION_KINDS = ['location', 'geofence_event', 'webhook_delivery'] as const;
+
+/** Geofence event types (`gofindme_geofence_events_total{type}`). */
+export const GEOFENCE_EVENT_TYPES = ['ENTER', 'EXIT', 'DWELL'] as const;
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -36,7 +39,7 @@ export class Metrics {
   );
   readonly liveSubscriptions = new Gauge({
     name: 'gofindme_live_subscriptions',
-    help: 'Open locationUpdates subscriptions on this instance, by transport.',
+    help: 'Open live subscriptions (locationUpdates and geofenceEvents) on this instance, by transport.',
     labelNames: ['transport'] as const,
     registers: this.registers,
   });
@@ -63,13 +66,18 @@ export class Metrics {
   );
   readonly retentionDeleted = this.labelledCounter(
     'gofindme_retention_deleted_total',
-    'Rows deleted by retention (RETENTION_DAYS), by kind: location, webhook_delivery.',
+    'Rows deleted by retention (RETENTION_DAYS), by kind: location, geofence_event, webhook_delivery.',
     'kind',
   );
   readonly rateLimited = this.labelledCounter(
     'gofindme_rate_limited_total',
     'Requests refused by the per-key rate limits, by budget: reports, reads, manage, or device (a device of a key).',
     'budget',
+  );
+  readonly geofenceEvents = this.labelledCounter(
+    'gofindme_geofence_events_total',
+    'Geofence events stored by this instance, by type: ENTER, EXIT, DWELL (EXITs of removed geofences included).',
+    'type',
   );
   readonly webhookAttemptSeconds = this.histogram(
     'gofindme_webhook_attempt_duration_seconds',
@@ -84,6 +92,7 @@ export class Metrics {
     for (const budget of BUDGETS) this.rateLimited.inc({ budget }, 0);
     for (const kind of RETENTION_KINDS) this.retentionDeleted.inc({ kind }, 0);
     for (const source of REPORT_SOURCES) this.locationsAccepted.inc({ source }, 0);
+    for (const type of GEOFENCE_EVENT_TYPES) this.geofenceEvents.inc({ type }, 0);
     const deliveries = this.webhookDeliveries;
     new Gauge({
       name: 'gofindme_webhook_success_ratio',

@@ -1,6 +1,7 @@
 // What every resolver receives. Built once per request (or per subscription) at the transport edge.
 import DataLoader from 'dataloader';
 import type { Principal } from '../auth/apiKeys.ts';
+import type { Geofence } from '../geofences/model.ts';
 import type { Device } from '../locations/history.ts';
 import type { Location } from '../locations/record.ts';
 import type { Transport } from '../observability/metrics.ts';
@@ -18,10 +19,14 @@ export interface Loaders {
   device: DataLoader<string, Device | null>;
   /** By deviceId: the device's newest location. */
   lastLocation: DataLoader<string, Location | null>;
+  /** By id: the geofence as it is now (null once deleted). Not cached: a subscription's context lives long. */
+  geofence: DataLoader<string, Geofence | null>;
+  /** By deviceId: the geofences the device is inside now. Not cached, likewise. */
+  geofencesInside: DataLoader<string, Geofence[]>;
 }
 
 export function createContext(services: DomainServices, principal: Principal, transport: Transport): Context {
-  const { history } = services;
+  const { history, geofences } = services;
   return {
     principal,
     services,
@@ -29,6 +34,8 @@ export function createContext(services: DomainServices, principal: Principal, tr
     loaders: {
       device: new DataLoader((ids) => history.devicesByIds(principal.groupId, ids)),
       lastLocation: new DataLoader((ids) => history.latestLocations(principal.groupId, ids)),
+      geofence: new DataLoader((ids) => geofences.byIds(principal.groupId, ids), { cache: false }),
+      geofencesInside: new DataLoader((ids) => geofences.insideOf(principal.groupId, ids), { cache: false }),
     },
   };
 }

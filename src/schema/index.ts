@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './apiKey.ts';
 import './device.ts';
+import './geofence.ts';
 import './location.ts';
 import './webhook.ts';
 

@@ -2,7 +2,8 @@
 import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { locationId, streamCursor } from '../cursors.ts';
 import { forbidden } from '../errors.ts';
-import { endedStream, type StreamEvent } from '../live/liveLocations.ts';
+import { locationSource } from '../live/locations.ts';
+import { endedStream, type StreamEvent } from '../live/streams.ts';
 import { historyCursorOf } from '../locations/history.ts';
 import { LOCATION_FIELDS, type Location, REPORTED_FIELDS } from '../locations/record.ts';
 import type { LocationInput } from '../locations/validation.ts';
@@ -85,7 +86,7 @@ builder.objectField(GroupRef, 'streamCursor', (t) =>
       'Where the group’s live stream is now. `locationUpdates(after: streamCursor)` streams everything stored from this moment on; a client that keeps it as its last cursor can resubscribe after a disconnect without a gap, even before its first location arrives.',
     nullable: true, // refused without locations:read, which should not void the whole viewer
     authScopes: { scope: 'locations:read' },
-    resolve: (group, _args, { services }) => services.live.streamCursor(group.id),
+    resolve: (group, _args, { services }) => services.live.cursorNow(locationSource, group.id),
   }),
 );
 
@@ -127,7 +128,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, { deviceId, after }, { services, principal, transport }) =>
       principal.scopes.has('locations:read')
-        ? services.live.stream({
+        ? services.live.stream(locationSource, {
             groupId: principal.groupId,
             keyId: principal.keyId,
             deviceId,
@@ -139,7 +140,7 @@ builder.subscriptionFields((t) => ({
               'Not allowed to use Subscription.locationUpdates: this key lacks the locations:read scope',
             ),
           ),
-    resolve: (event: StreamEvent) => {
+    resolve: (event: StreamEvent<Location>) => {
       // A stream that has to end says why as a GraphQL error, then completes.
       if ('end' in event) throw event.end;
       return event;

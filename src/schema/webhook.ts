@@ -1,6 +1,7 @@
 // Webhooks: management, the delivery log, test, redeliver and replay.
 import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { checkPageSize, MAX_PAGE_SIZE } from '../paging.ts';
+import { EVENT_TYPES, type SubscribableEventType } from '../webhooks/events.ts';
 import {
   type DeliveryStatus,
   deliveryCursorOf,
@@ -25,11 +26,38 @@ export const WebhookDeliveryStatusRef = builder.enumType('WebhookDeliveryStatus'
   } satisfies Record<string, { value: DeliveryStatus; description: string }>,
 });
 
+export const WebhookEventTypeRef = builder.enumType('WebhookEventType', {
+  description: 'What a webhook receives. The payload `type` is the value in parentheses.',
+  values: {
+    LOCATION_CREATED: {
+      value: EVENT_TYPES.locationCreated,
+      description: 'A location was stored (`location.created`; data: the Location).',
+    },
+    GEOFENCE_ENTERED: {
+      value: EVENT_TYPES.geofenceEntered,
+      description:
+        'A device entered a geofence (`geofence.entered`; data: the GeofenceEvent with its location).',
+    },
+    GEOFENCE_EXITED: {
+      value: EVENT_TYPES.geofenceExited,
+      description:
+        'A device left a geofence, or the geofence was deleted or stopped applying to it (`geofence.exited`, `removed: true`).',
+    },
+    GEOFENCE_DWELLED: {
+      value: EVENT_TYPES.geofenceDwelled,
+      description: 'A device has been inside a geofence for its `dwellSeconds` (`geofence.dwelled`).',
+    },
+  } satisfies Record<string, { value: SubscribableEventType; description: string }>,
+});
+
 export const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDelivery').implement({
   description: 'One event for one webhook, and the outcome of its last attempt.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Also the `webhook-id` header: the same on every attempt.' }),
-    eventType: t.exposeString('eventType', { description: '`location.created` or `webhook.test`.' }),
+    eventType: t.exposeString('eventType', {
+      description:
+        'The payload `type`: `location.created`, `geofence.entered`, `geofence.exited`, `geofence.dwelled` or `webhook.test`.',
+    }),
     status: t.field({ type: WebhookDeliveryStatusRef, resolve: (d) => d.status }),
     attempts: t.exposeInt('attempts', { description: 'Attempts since it was (re)queued.' }),
     nextAttemptAt: t.expose('nextAttemptAt', {
@@ -59,13 +87,18 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDelivery>('WebhookDel
 
 export const WebhookRef = builder.objectRef<Webhook>('Webhook').implement({
   description:
-    'An HTTPS endpoint that receives every new location of the group (or of `deviceIds`), signed per Standard Webhooks.',
+    'An HTTPS endpoint that receives the group’s events of `eventTypes` (or only those of `deviceIds`), signed per Standard Webhooks.',
   fields: (t) => ({
     id: t.exposeID('id'),
     url: t.exposeString('url'),
     description: t.exposeString('description', { nullable: true }),
     deviceIds: t.exposeStringList('deviceIds', {
       description: 'Only these devices; empty means every device.',
+    }),
+    eventTypes: t.field({
+      type: [WebhookEventTypeRef],
+      description: 'What it receives.',
+      resolve: (webhook) => webhook.eventTypes as SubscribableEventType[],
     }),
     active: t.exposeBoolean('active', {
       description: 'Disabled webhooks receive nothing until enabled again.',
@@ -133,7 +166,11 @@ const CreateWebhookInputRef = builder.inputType('CreateWebhookInput', {
     }),
     description: t.string(),
     deviceIds: t.stringList({
-      description: 'Only these devices’ locations; omit or leave empty for every device.',
+      description: 'Only these devices’ events; omit or leave empty for every device.',
+    }),
+    eventTypes: t.field({
+      type: [WebhookEventTypeRef],
+      description: 'What it receives; default `[LOCATION_CREATED]`. At least one.',
     }),
   }),
 });
@@ -144,6 +181,7 @@ const UpdateWebhookInputRef = builder.inputType('UpdateWebhookInput', {
     url: t.string(),
     description: t.string(),
     deviceIds: t.stringList(),
+    eventTypes: t.field({ type: [WebhookEventTypeRef], description: 'At least one.' }),
     active: t.boolean({
       description: 'false pauses deliveries; true resumes them, including those held while disabled.',
     }),
@@ -169,7 +207,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createWebhook: t.field({
     type: WebhookSecretPayloadRef,
-    description: 'Creates a webhook; new locations are POSTed to it from now on.',
+    description:
+      'Creates a webhook; events of its `eventTypes` (new locations by default) are POSTed to it from now on.',
     authScopes: manage,
     args: { input: t.arg({ type: CreateWebhookInputRef, required: true }) },
     resolve: (_root, { input }, { services, principal }) =>

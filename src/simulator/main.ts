@@ -7,6 +7,7 @@ import { graphql } from '../client/gql/index.ts';
 import { createGoFindMeClient, type GoFindMeClient, GoFindMeError } from '../client/index.ts';
 import { parseDuration } from '../config.ts';
 import { type AppProtocol, createAppReporter } from './apps.ts';
+import { ensureSimulatedAreas } from './geofences.ts';
 import { advance, type Center, createDevice } from './movement.ts';
 
 const Viewer = graphql(`
@@ -31,7 +32,10 @@ const USAGE = `Usage: npm run simulate -- --key <key> [options]
   --queue-file <path>  keep fixes not sent yet in this file, for the next run (default: memory)
   --progress <time>    how often to print progress (default 5s)
   --protocol <name>    how to report: graphql (the client, default), or as an app does:
-                       owntracks, osmand (Traccar Client) or overland`;
+                       owntracks, osmand (Traccar Client) or overland
+  --geofences <n>      first create n geofences ("Simulated area 1"…) around the center, if
+                       missing, so that devices enter and leave them (0 to 50, default 0;
+                       the key also needs geofences:manage)`;
 
 const PROTOCOLS = ['graphql', 'owntracks', 'osmand', 'overland'] as const;
 type Protocol = (typeof PROTOCOLS)[number];
@@ -49,6 +53,7 @@ interface Settings {
   queueFile: string | undefined;
   progressMs: number;
   protocol: Protocol;
+  geofences: number;
 }
 
 class UsageError extends Error {}
@@ -66,6 +71,7 @@ function parseSettings(args: string[]): Settings {
       'queue-file': { type: 'string' },
       progress: { type: 'string', default: '5s' },
       protocol: { type: 'string', default: 'graphql' },
+      geofences: { type: 'string', default: '0' },
     },
   });
   if (!values.key) throw new UsageError('--key is required');
@@ -75,6 +81,10 @@ function parseSettings(args: string[]): Settings {
   const devices = Number(values.devices);
   if (!Number.isInteger(devices) || devices < 1 || devices > 10_000) {
     throw new UsageError(`--devices must be a whole number from 1 to 10000, got "${values.devices}"`);
+  }
+  const geofences = Number(values.geofences);
+  if (!Number.isInteger(geofences) || geofences < 0 || geofences > 50) {
+    throw new UsageError(`--geofences must be a whole number from 0 to 50, got "${values.geofences}"`);
   }
   const [latitude, longitude] = values.center.split(',').map(Number);
   if (!(Math.abs(latitude ?? Number.NaN) <= 90 && Math.abs(longitude ?? Number.NaN) <= 180)) {
@@ -90,6 +100,7 @@ function parseSettings(args: string[]): Settings {
     queueFile: values['queue-file'],
     progressMs: duration('--progress', values.progress, 100),
     protocol: values.protocol as Protocol,
+    geofences,
   };
 }
 
@@ -117,11 +128,15 @@ function exit(code: number, message: string): never {
 }
 
 /** Checks the URL and the key before any device moves, with a message saying what is wrong. */
-async function checkKey(client: GoFindMeClient, url: string): Promise<string> {
+async function checkKey(client: GoFindMeClient, settings: Settings): Promise<string> {
+  const { url } = settings;
   try {
     const { viewer } = await client.request(Viewer);
     if (!viewer.scopes.includes('LOCATIONS_WRITE')) {
       exit(1, `The key "${viewer.name}" lacks the locations:write scope.`);
+    }
+    if (settings.geofences > 0 && !viewer.scopes.includes('GEOFENCES_MANAGE')) {
+      exit(1, `The key "${viewer.name}" lacks the geofences:manage scope that --geofences needs.`);
     }
     return `"${viewer.name}" of group ${viewer.group.name}`;
   } catch (error) {
@@ -166,7 +181,15 @@ async function main(): Promise<void> {
     exit(2, `${(error as Error).message}\n\n${USAGE}`);
   }
 
-  const who = await checkKey(client, settings.url);
+  const who = await checkKey(client, settings);
+  if (settings.geofences > 0) {
+    const created = await ensureSimulatedAreas(client, settings.center, settings.geofences).catch(
+      (error: Error) => exit(1, `Cannot create the geofences: ${error.message}`),
+    );
+    process.stdout.write(
+      `Geofences: ${settings.geofences} simulated areas around the center (${created} created, ${settings.geofences - created} already there).\n`,
+    );
+  }
   const reporter: Reporter =
     settings.protocol === 'graphql'
       ? {

@@ -92,15 +92,15 @@ export function advance(device: SimulatedDevice, center: Center, seconds: number
 }
 
 /** The point `north` and `east` metres away (flat-earth: fine for a few kilometres). */
-function offset(from: Center, north: number, east: number): Center {
+export function offset(from: Center, north: number, east: number): Center {
   return {
     latitude: from.latitude + north / METRES_PER_DEGREE,
     longitude: from.longitude + east / (METRES_PER_DEGREE * cos(from.latitude)),
   };
 }
 
-const cos = (degrees: number) => Math.cos((degrees * Math.PI) / 180);
-const sin = (degrees: number) => Math.sin((degrees * Math.PI) / 180);
+export const cos = (degrees: number) => Math.cos((degrees * Math.PI) / 180);
+export const sin = (degrees: number) => Math.sin((degrees * Math.PI) / 180);
 const normalise = (degrees: number) => ((degrees % 360) + 360) % 360;
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 

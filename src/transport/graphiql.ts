@@ -70,9 +70,45 @@ subscription Live($after: String, $deviceId: String) {
 }
 `;
 
+const GEOFENCE = `# A place (needs geofences:manage): devices that
+# come and go get ENTER, EXIT and DWELL events.
+# A circle in metres, or a GeoJSON polygon:
+# "polygon": {"type": "Polygon", "coordinates":
+#   [[[lon, lat], …, the first again]]}
+# Create it, run the GeofenceEvents tab, then
+# move phone-1 out and back with the Report tab
+# (0.01° of latitude is 1.1 km).
+mutation CreateGeofence($input: CreateGeofenceInput!) {
+  createGeofence(input: $input) {
+    id
+    name
+    circle { latitude longitude radiusMeters }
+    dwellSeconds
+  }
+}
+`;
+
+const GEOFENCE_EVENTS = `# Devices entering, leaving and dwelling in
+# your geofences, live, each with the fix that
+# caused it. After a disconnect, pass the last
+# cursor as $after: what you missed, then live.
+subscription GeofenceEvents($after: String, $deviceId: String) {
+  geofenceEvents(after: $after, deviceId: $deviceId) {
+    cursor
+    type
+    geofenceName
+    deviceId
+    occurredAt
+    location { latitude longitude accuracy }
+  }
+}
+`;
+
 const WEBHOOK = `# New locations POSTed to your endpoint, signed
 # (Standard Webhooks). The secret is shown only in
-# this answer: keep it to verify signatures.
+# this answer: keep it to verify signatures. Add
+# "eventTypes": ["GEOFENCE_ENTERED", "GEOFENCE_EXITED"]
+# to the input for geofence events.
 mutation CreateWebhook($input: CreateWebhookInput!) {
   createWebhook(input: $input) {
     secret
@@ -94,6 +130,18 @@ export function graphiqlOptions(): GraphiQLOptions {
       { query: report(minutesAgo(0)), headers, variables: '' },
       { query: HISTORY, headers, variables: variables({ deviceId: 'phone-1' }) },
       { query: SUBSCRIBE, headers, variables: variables({}) },
+      {
+        query: GEOFENCE,
+        headers,
+        variables: variables({
+          input: {
+            name: 'Office',
+            circle: { latitude: 52.52, longitude: 13.405, radiusMeters: 150 },
+            dwellSeconds: 60,
+          },
+        }),
+      },
+      { query: GEOFENCE_EVENTS, headers, variables: variables({}) },
       {
         query: WEBHOOK,
         headers,

@@ -10,14 +10,35 @@
 /** Event types, as they appear in `type` and `WebhookDelivery.eventType`. */
 export const EVENT_TYPES = {
   locationCreated: 'location.created',
+  geofenceEntered: 'geofence.entered',
+  geofenceExited: 'geofence.exited',
+  geofenceDwelled: 'geofence.dwelled',
   test: 'webhook.test',
 } as const;
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
 
-/** SQL for an event body: `type`, `timestamp` (an SQL expression giving ISO text) and `data` (SQL giving JSON text). */
-export const eventBodySql = (type: EventType, timestampSql: string, dataSql: string) =>
-  `'{"type":"${type}","timestamp":"' || ${timestampSql} || '","data":' || ${dataSql} || '}'`;
+/** The event types a webhook may subscribe to (every one but the test). */
+export const SUBSCRIBABLE_EVENT_TYPES = [
+  EVENT_TYPES.locationCreated,
+  EVENT_TYPES.geofenceEntered,
+  EVENT_TYPES.geofenceExited,
+  EVENT_TYPES.geofenceDwelled,
+] as const;
+export type SubscribableEventType = (typeof SUBSCRIBABLE_EVENT_TYPES)[number];
+
+/** What a webhook receives when it does not say. */
+export const DEFAULT_EVENT_TYPES: readonly SubscribableEventType[] = [EVENT_TYPES.locationCreated];
+
+/** An event type as an SQL string literal. */
+export const eventTypeSql = (type: EventType) => `'${type}'`;
+
+/**
+ * SQL for an event body from SQL expressions: `type` (text), `timestamp` (ISO text) and
+ * `data` (JSON text).
+ */
+export const eventBodySql = (typeSql: string, timestampSql: string, dataSql: string) =>
+  `'{"type":' || to_json(${typeSql}::text)::text || ',"timestamp":"' || ${timestampSql} || '","data":' || ${dataSql} || '}'`;
 
 /** The `webhook.test` body, sent by testWebhook. */
 export function testEventBody(webhookId: string, now = new Date()): string {

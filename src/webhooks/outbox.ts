@@ -7,17 +7,18 @@
 // index on (webhook_id, next_attempt_at) alone finds what is due, in order.
 import type { SqlClient } from '../db/sql.ts';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
-import type { EventType } from './events.ts';
+import { DEFAULT_EVENT_TYPES, eventTypeSql } from './events.ts';
 import { type DeliveryOutcome, HELD_STATUSES, type WebhookHealth } from './policy.ts';
 
 /**
- * A CTE (`outbox`, then `enqueued` with the count) that enqueues one event per row of
+ * A CTE (`outbox`, then `enqueued` with the count; names prefixed by `prefix`) that enqueues one event per row of
  * `from` for every active webhook of the group ($1) whose device filter matches. Written
  * into the statement that stores what the events are about, so that nothing is stored
  * without its deliveries.
  */
 export function enqueueSql(options: {
-  eventType: EventType;
+  /** SQL for the event type (eventTypeSql(…) for one type, or a column). */
+  eventType: string;
   /** The rows the events are about, with an alias: "inserted ins". */
   from: string;
   /** The row's device id (for webhooks that list devices). */
@@ -25,17 +26,21 @@ export function enqueueSql(options: {
   /** The event body (see events.ts). */
   body: string;
   orderBy: string;
+  /** For a second outbox in one statement: its CTEs are `<prefix>outbox` and `<prefix>enqueued`. */
+  prefix?: string;
 }): string {
-  return `outbox AS (
+  const prefix = options.prefix ?? '';
+  return `${prefix}outbox AS (
   INSERT INTO webhook_deliveries (webhook_id, event_type, payload)
-  SELECT w.id, '${options.eventType}', ${options.body}
+  SELECT w.id, ${options.eventType}, ${options.body}
   FROM ${options.from}
   JOIN webhooks w ON w.group_id = $1::uuid AND w.active
+   AND ${options.eventType} = ANY (coalesce(w.event_types, ARRAY[${DEFAULT_EVENT_TYPES.map(eventTypeSql).join(', ')}]))
    AND (coalesce(cardinality(w.device_ids), 0) = 0 OR ${options.deviceId} = ANY (w.device_ids))
   ORDER BY ${options.orderBy}
   RETURNING 1
 ),
-enqueued AS (SELECT count(*)::int AS deliveries FROM outbox)`;
+${prefix}enqueued AS (SELECT count(*)::int AS deliveries FROM ${prefix}outbox)`;
 }
 
 /** A claimed delivery, with what is needed to send it. */

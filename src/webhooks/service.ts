@@ -9,7 +9,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
 import { type InGroup, isUuid, NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../ids.ts';
 import type { PageWindow } from '../paging.ts';
-import { EVENT_TYPES, testEventBody } from './events.ts';
+import { DEFAULT_EVENT_TYPES, EVENT_TYPES, type SubscribableEventType, testEventBody } from './events.ts';
 import * as outbox from './outbox.ts';
 import { newSecret } from './signing.ts';
 import { type UrlPolicy, UrlRefused } from './urlPolicy.ts';
@@ -26,6 +26,8 @@ export interface Webhook {
   description: string | null;
   /** Empty: every device. */
   deviceIds: string[];
+  /** What it receives: SubscribableEventType values (`location.created`, `geofence.entered`, ...). */
+  eventTypes: string[];
   active: boolean;
   disabledReason: string | null;
   failingSince: Date | null;
@@ -55,12 +57,15 @@ export interface CreateWebhookInput {
   url: string;
   description?: string | null;
   deviceIds?: readonly string[] | null;
+  /** Default: `location.created` only. */
+  eventTypes?: readonly SubscribableEventType[] | null;
 }
 
 export interface UpdateWebhookInput {
   url?: string | null;
   description?: string | null;
   deviceIds?: readonly string[] | null;
+  eventTypes?: readonly SubscribableEventType[] | null;
   active?: boolean | null;
 }
 
@@ -76,6 +81,7 @@ const WEBHOOK_SELECT = {
   url: true,
   description: true,
   deviceIds: true,
+  eventTypes: true,
   active: true,
   disabledReason: true,
   failingSince: true,
@@ -127,6 +133,7 @@ export class WebhookService {
           url: data.url!,
           description: data.description ?? null,
           deviceIds: data.deviceIds ?? [],
+          eventTypes: data.eventTypes ?? [...DEFAULT_EVENT_TYPES],
           secret,
         },
         select: WEBHOOK_SELECT,
@@ -306,6 +313,12 @@ export class WebhookService {
       });
       data.deviceIds = [...new Set(input.deviceIds)];
     }
+    if (input.eventTypes != null) {
+      if (input.eventTypes.length === 0) {
+        issues.push({ path: ['input', 'eventTypes'], message: 'must name at least one event type' });
+      }
+      data.eventTypes = [...new Set(input.eventTypes)];
+    }
     if (issues.length > 0) throw new InputError(issues);
     return data;
   }
@@ -315,6 +328,7 @@ interface WebhookFields {
   url?: string;
   description?: string | null;
   deviceIds?: string[];
+  eventTypes?: SubscribableEventType[];
 }
 
 function disabledError(webhook: Pick<Webhook, 'disabledReason'>): AppError {

@@ -22,8 +22,19 @@ type Documents = {
     "\n      query Ping {\n        __typename\n      }\n    ": typeof types.PingDocument,
     "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n": typeof types.RotateKeyDocument,
     "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ClientReportDirectlyDocument,
+    "\n  mutation CreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n      name\n      description\n      circle {\n        latitude\n        longitude\n        radiusMeters\n      }\n      polygon\n      deviceIds\n      dwellSeconds\n      createdAt\n      updatedAt\n    }\n  }\n": typeof types.CreateGeofenceDocument,
+    "\n  mutation UpdateGeofence($id: ID!, $input: UpdateGeofenceInput!) {\n    updateGeofence(id: $id, input: $input) {\n      id\n      name\n      circle {\n        radiusMeters\n      }\n      deviceIds\n      dwellSeconds\n    }\n  }\n": typeof types.UpdateGeofenceDocument,
+    "\n  mutation DeleteGeofence($id: ID!) {\n    deleteGeofence(id: $id) {\n      id\n      name\n    }\n  }\n": typeof types.DeleteGeofenceDocument,
+    "\n  query Geofences($first: Int, $after: String) {\n    geofences(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.GeofencesDocument,
+    "\n  query GeofenceById($id: ID!) {\n    geofence(id: $id) {\n      id\n      name\n    }\n  }\n": typeof types.GeofenceByIdDocument,
+    "\n  mutation GeofenceReport($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.GeofenceReportDocument,
+    "\n  query GeofenceEventLog(\n    $deviceId: String\n    $geofenceId: ID\n    $from: DateTime\n    $to: DateTime\n    $first: Int\n    $after: String\n    $last: Int\n  ) {\n    geofenceEvents(\n      deviceId: $deviceId\n      geofenceId: $geofenceId\n      from: $from\n      to: $to\n      first: $first\n      after: $after\n      last: $last\n    ) {\n      edges {\n        node {\n          id\n          cursor\n          type\n          geofenceId\n          geofenceName\n          geofence {\n            id\n            name\n          }\n          deviceId\n          occurredAt\n          removed\n          location {\n            cursor\n            latitude\n            longitude\n            accuracy\n            recordedAt\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": typeof types.GeofenceEventLogDocument,
+    "\n  query DeviceInside($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      geofences {\n        id\n        name\n      }\n    }\n  }\n": typeof types.DeviceInsideDocument,
+    "\n  query GeofenceEventPosition {\n    viewer {\n      group {\n        geofenceEventCursor\n      }\n    }\n  }\n": typeof types.GeofenceEventPositionDocument,
+    "\n  subscription GeofenceWatch($deviceId: String, $geofenceId: ID, $after: String) {\n    geofenceEvents(deviceId: $deviceId, geofenceId: $geofenceId, after: $after) {\n      cursor\n      type\n      deviceId\n      geofenceName\n      location {\n        latitude\n      }\n    }\n  }\n": typeof types.GeofenceWatchDocument,
+    "\n  mutation UpdateWebhookTypes($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      eventTypes\n    }\n  }\n": typeof types.UpdateWebhookTypesDocument,
     "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": typeof types.ClientStoredHistoryDocument,
-    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": typeof types.CreateWebhookDocument,
+    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        eventTypes\n        active\n      }\n    }\n  }\n": typeof types.CreateWebhookDocument,
     "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": typeof types.UpdateWebhookDocument,
     "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": typeof types.DeleteWebhookDocument,
     "\n  mutation RotateSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n": typeof types.RotateSecretDocument,
@@ -52,10 +63,17 @@ type Documents = {
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": typeof types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": typeof types.LastLocationDocument,
     "\n  subscription InstanceUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n      deviceId\n      latitude\n    }\n  }\n": typeof types.InstanceUpdatesDocument,
+    "\n  subscription InstanceGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      type\n      geofenceName\n      deviceId\n      removed\n    }\n  }\n": typeof types.InstanceGeofenceEventsDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedHistoryDocument,
     "\n  subscription RetainedUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n    }\n  }\n": typeof types.RetainedUpdatesDocument,
+    "\n  mutation CreateRetainedGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n": typeof types.CreateRetainedGeofenceDocument,
+    "\n  mutation ReportRetained($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportRetainedDocument,
+    "\n  query RetainedEvents {\n    geofenceEvents(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": typeof types.RetainedEventsDocument,
+    "\n  subscription RetainedGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      cursor\n    }\n  }\n": typeof types.RetainedGeofenceEventsDocument,
     "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": typeof types.SimulatedTracksDocument,
     "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": typeof types.SimulatedDevicesDocument,
+    "\n  query SimulatedEvents {\n    geofenceEvents(first: 10) {\n      edges {\n        node {\n          type\n          geofenceName\n        }\n      }\n    }\n  }\n": typeof types.SimulatedEventsDocument,
+    "\n  query SimulatedAreas {\n    geofences(first: 100) {\n      edges {\n        node {\n          name\n          circle {\n            radiusMeters\n          }\n          polygon\n        }\n      }\n    }\n  }\n": typeof types.SimulatedAreasDocument,
     "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportFloodDocument,
     "\n  mutation ReportOne($input: LocationInput!) {\n    reportLocation(input: $input) {\n      cursor\n    }\n  }\n": typeof types.ReportOneDocument,
 };
@@ -68,8 +86,19 @@ const documents: Documents = {
     "\n      query Ping {\n        __typename\n      }\n    ": types.PingDocument,
     "\n  mutation RotateKey($id: ID!, $oldKeyExpiresAt: DateTime) {\n    rotateApiKey(id: $id, oldKeyExpiresAt: $oldKeyExpiresAt) {\n      key\n      apiKey {\n        id\n        name\n        scopes\n        expiresAt\n      }\n      previous {\n        id\n        expiresAt\n      }\n    }\n  }\n": types.RotateKeyDocument,
     "\n  mutation ClientReportDirectly($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ClientReportDirectlyDocument,
+    "\n  mutation CreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n      name\n      description\n      circle {\n        latitude\n        longitude\n        radiusMeters\n      }\n      polygon\n      deviceIds\n      dwellSeconds\n      createdAt\n      updatedAt\n    }\n  }\n": types.CreateGeofenceDocument,
+    "\n  mutation UpdateGeofence($id: ID!, $input: UpdateGeofenceInput!) {\n    updateGeofence(id: $id, input: $input) {\n      id\n      name\n      circle {\n        radiusMeters\n      }\n      deviceIds\n      dwellSeconds\n    }\n  }\n": types.UpdateGeofenceDocument,
+    "\n  mutation DeleteGeofence($id: ID!) {\n    deleteGeofence(id: $id) {\n      id\n      name\n    }\n  }\n": types.DeleteGeofenceDocument,
+    "\n  query Geofences($first: Int, $after: String) {\n    geofences(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.GeofencesDocument,
+    "\n  query GeofenceById($id: ID!) {\n    geofence(id: $id) {\n      id\n      name\n    }\n  }\n": types.GeofenceByIdDocument,
+    "\n  mutation GeofenceReport($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.GeofenceReportDocument,
+    "\n  query GeofenceEventLog(\n    $deviceId: String\n    $geofenceId: ID\n    $from: DateTime\n    $to: DateTime\n    $first: Int\n    $after: String\n    $last: Int\n  ) {\n    geofenceEvents(\n      deviceId: $deviceId\n      geofenceId: $geofenceId\n      from: $from\n      to: $to\n      first: $first\n      after: $after\n      last: $last\n    ) {\n      edges {\n        node {\n          id\n          cursor\n          type\n          geofenceId\n          geofenceName\n          geofence {\n            id\n            name\n          }\n          deviceId\n          occurredAt\n          removed\n          location {\n            cursor\n            latitude\n            longitude\n            accuracy\n            recordedAt\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n": types.GeofenceEventLogDocument,
+    "\n  query DeviceInside($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      geofences {\n        id\n        name\n      }\n    }\n  }\n": types.DeviceInsideDocument,
+    "\n  query GeofenceEventPosition {\n    viewer {\n      group {\n        geofenceEventCursor\n      }\n    }\n  }\n": types.GeofenceEventPositionDocument,
+    "\n  subscription GeofenceWatch($deviceId: String, $geofenceId: ID, $after: String) {\n    geofenceEvents(deviceId: $deviceId, geofenceId: $geofenceId, after: $after) {\n      cursor\n      type\n      deviceId\n      geofenceName\n      location {\n        latitude\n      }\n    }\n  }\n": types.GeofenceWatchDocument,
+    "\n  mutation UpdateWebhookTypes($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      eventTypes\n    }\n  }\n": types.UpdateWebhookTypesDocument,
     "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n": types.ClientStoredHistoryDocument,
-    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n": types.CreateWebhookDocument,
+    "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        eventTypes\n        active\n      }\n    }\n  }\n": types.CreateWebhookDocument,
     "\n  mutation UpdateWebhook($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      id\n      url\n      deviceIds\n      active\n      disabledReason\n    }\n  }\n": types.UpdateWebhookDocument,
     "\n  mutation DeleteWebhook($id: ID!) {\n    deleteWebhook(id: $id) {\n      id\n    }\n  }\n": types.DeleteWebhookDocument,
     "\n  mutation RotateSecret($id: ID!) {\n    rotateWebhookSecret(id: $id) {\n      secret\n      webhook {\n        id\n        previousSecretExpiresAt\n      }\n    }\n  }\n": types.RotateSecretDocument,
@@ -98,10 +127,17 @@ const documents: Documents = {
     "\n  query History($deviceId: String, $first: Int) {\n    locations(deviceId: $deviceId, first: $first) {\n      edges {\n        node {\n          id\n          cursor\n          deviceId\n          latitude\n          recordedAt\n        }\n      }\n    }\n  }\n": types.HistoryDocument,
     "\n  query LastLocation($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      deviceId\n      createdAt\n      lastLocation {\n        latitude\n        recordedAt\n      }\n    }\n  }\n": types.LastLocationDocument,
     "\n  subscription InstanceUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n      deviceId\n      latitude\n    }\n  }\n": types.InstanceUpdatesDocument,
+    "\n  subscription InstanceGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      type\n      geofenceName\n      deviceId\n      removed\n    }\n  }\n": types.InstanceGeofenceEventsDocument,
     "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedHistoryDocument,
     "\n  subscription RetainedUpdates($after: String) {\n    locationUpdates(after: $after) {\n      cursor\n    }\n  }\n": types.RetainedUpdatesDocument,
+    "\n  mutation CreateRetainedGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n": types.CreateRetainedGeofenceDocument,
+    "\n  mutation ReportRetained($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportRetainedDocument,
+    "\n  query RetainedEvents {\n    geofenceEvents(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n": types.RetainedEventsDocument,
+    "\n  subscription RetainedGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      cursor\n    }\n  }\n": types.RetainedGeofenceEventsDocument,
     "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n": types.SimulatedTracksDocument,
     "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n": types.SimulatedDevicesDocument,
+    "\n  query SimulatedEvents {\n    geofenceEvents(first: 10) {\n      edges {\n        node {\n          type\n          geofenceName\n        }\n      }\n    }\n  }\n": types.SimulatedEventsDocument,
+    "\n  query SimulatedAreas {\n    geofences(first: 100) {\n      edges {\n        node {\n          name\n          circle {\n            radiusMeters\n          }\n          polygon\n        }\n      }\n    }\n  }\n": types.SimulatedAreasDocument,
     "\n  mutation ReportFlood($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n": types.ReportFloodDocument,
     "\n  mutation ReportOne($input: LocationInput!) {\n    reportLocation(input: $input) {\n      cursor\n    }\n  }\n": types.ReportOneDocument,
 };
@@ -155,11 +191,55 @@ export function graphql(source: "\n  mutation ClientReportDirectly($input: [Loca
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation CreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n      name\n      description\n      circle {\n        latitude\n        longitude\n        radiusMeters\n      }\n      polygon\n      deviceIds\n      dwellSeconds\n      createdAt\n      updatedAt\n    }\n  }\n"): (typeof documents)["\n  mutation CreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n      name\n      description\n      circle {\n        latitude\n        longitude\n        radiusMeters\n      }\n      polygon\n      deviceIds\n      dwellSeconds\n      createdAt\n      updatedAt\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateGeofence($id: ID!, $input: UpdateGeofenceInput!) {\n    updateGeofence(id: $id, input: $input) {\n      id\n      name\n      circle {\n        radiusMeters\n      }\n      deviceIds\n      dwellSeconds\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateGeofence($id: ID!, $input: UpdateGeofenceInput!) {\n    updateGeofence(id: $id, input: $input) {\n      id\n      name\n      circle {\n        radiusMeters\n      }\n      deviceIds\n      dwellSeconds\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteGeofence($id: ID!) {\n    deleteGeofence(id: $id) {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  mutation DeleteGeofence($id: ID!) {\n    deleteGeofence(id: $id) {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Geofences($first: Int, $after: String) {\n    geofences(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Geofences($first: Int, $after: String) {\n    geofences(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          name\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GeofenceById($id: ID!) {\n    geofence(id: $id) {\n      id\n      name\n    }\n  }\n"): (typeof documents)["\n  query GeofenceById($id: ID!) {\n    geofence(id: $id) {\n      id\n      name\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation GeofenceReport($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation GeofenceReport($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GeofenceEventLog(\n    $deviceId: String\n    $geofenceId: ID\n    $from: DateTime\n    $to: DateTime\n    $first: Int\n    $after: String\n    $last: Int\n  ) {\n    geofenceEvents(\n      deviceId: $deviceId\n      geofenceId: $geofenceId\n      from: $from\n      to: $to\n      first: $first\n      after: $after\n      last: $last\n    ) {\n      edges {\n        node {\n          id\n          cursor\n          type\n          geofenceId\n          geofenceName\n          geofence {\n            id\n            name\n          }\n          deviceId\n          occurredAt\n          removed\n          location {\n            cursor\n            latitude\n            longitude\n            accuracy\n            recordedAt\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"): (typeof documents)["\n  query GeofenceEventLog(\n    $deviceId: String\n    $geofenceId: ID\n    $from: DateTime\n    $to: DateTime\n    $first: Int\n    $after: String\n    $last: Int\n  ) {\n    geofenceEvents(\n      deviceId: $deviceId\n      geofenceId: $geofenceId\n      from: $from\n      to: $to\n      first: $first\n      after: $after\n      last: $last\n    ) {\n      edges {\n        node {\n          id\n          cursor\n          type\n          geofenceId\n          geofenceName\n          geofence {\n            id\n            name\n          }\n          deviceId\n          occurredAt\n          removed\n          location {\n            cursor\n            latitude\n            longitude\n            accuracy\n            recordedAt\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DeviceInside($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      geofences {\n        id\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query DeviceInside($deviceId: String!) {\n    device(deviceId: $deviceId) {\n      geofences {\n        id\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query GeofenceEventPosition {\n    viewer {\n      group {\n        geofenceEventCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query GeofenceEventPosition {\n    viewer {\n      group {\n        geofenceEventCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription GeofenceWatch($deviceId: String, $geofenceId: ID, $after: String) {\n    geofenceEvents(deviceId: $deviceId, geofenceId: $geofenceId, after: $after) {\n      cursor\n      type\n      deviceId\n      geofenceName\n      location {\n        latitude\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription GeofenceWatch($deviceId: String, $geofenceId: ID, $after: String) {\n    geofenceEvents(deviceId: $deviceId, geofenceId: $geofenceId, after: $after) {\n      cursor\n      type\n      deviceId\n      geofenceName\n      location {\n        latitude\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateWebhookTypes($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      eventTypes\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateWebhookTypes($id: ID!, $input: UpdateWebhookInput!) {\n    updateWebhook(id: $id, input: $input) {\n      eventTypes\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ClientStoredHistory($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 500) {\n      edges {\n        node {\n          clientId\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        active\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        eventTypes\n        active\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation CreateWebhook($input: CreateWebhookInput!) {\n    createWebhook(input: $input) {\n      secret\n      webhook {\n        id\n        url\n        description\n        deviceIds\n        eventTypes\n        active\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -275,6 +355,10 @@ export function graphql(source: "\n  subscription InstanceUpdates($after: String
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  subscription InstanceGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      type\n      geofenceName\n      deviceId\n      removed\n    }\n  }\n"): (typeof documents)["\n  subscription InstanceGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      type\n      geofenceName\n      deviceId\n      removed\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RetainedHistory {\n    locations(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -283,11 +367,35 @@ export function graphql(source: "\n  subscription RetainedUpdates($after: String
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  mutation CreateRetainedGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateRetainedGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportRetained($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  mutation ReportRetained($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RetainedEvents {\n    geofenceEvents(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query RetainedEvents {\n    geofenceEvents(first: 100) {\n      edges {\n        node {\n          cursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription RetainedGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      cursor\n    }\n  }\n"): (typeof documents)["\n  subscription RetainedGeofenceEvents($after: String) {\n    geofenceEvents(after: $after) {\n      cursor\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedTracks($deviceId: String!) {\n    locations(deviceId: $deviceId, first: 200) {\n      edges {\n        node {\n          clientId\n          latitude\n          longitude\n          accuracy\n          speed\n          heading\n          battery\n          altitude\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedDevices {\n    devices(first: 100) {\n      edges {\n        node {\n          deviceId\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatedEvents {\n    geofenceEvents(first: 10) {\n      edges {\n        node {\n          type\n          geofenceName\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedEvents {\n    geofenceEvents(first: 10) {\n      edges {\n        node {\n          type\n          geofenceName\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatedAreas {\n    geofences(first: 100) {\n      edges {\n        node {\n          name\n          circle {\n            radiusMeters\n          }\n          polygon\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query SimulatedAreas {\n    geofences(first: 100) {\n      edges {\n        node {\n          name\n          circle {\n            radiusMeters\n          }\n          polygon\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

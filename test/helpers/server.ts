@@ -4,7 +4,13 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { type App, createApp } from '../../src/app.ts';
 import { SCOPES, type Scope } from '../../src/auth/scopes.ts';
-import { type Config, loadConfig, type QueryLimits, type WebhookConfig } from '../../src/config.ts';
+import {
+  type Config,
+  type GeofenceConfig,
+  loadConfig,
+  type QueryLimits,
+  type WebhookConfig,
+} from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import type { Metrics } from '../../src/observability/metrics.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
@@ -64,6 +70,7 @@ export interface TestServerOptions {
   bufferLimit?: number;
   /** Webhook settings; loopback is allowed unless `allowPrivateCidrs` says otherwise. */
   webhooks?: Partial<WebhookConfig>;
+  geofences?: Partial<GeofenceConfig>;
   /** Start the webhook delivery worker (off by default: it polls the database). */
   webhookWorker?: boolean;
   webhookPollMs?: number;
@@ -106,6 +113,7 @@ export function testConfig(database: TestDatabase, options: TestServerOptions = 
       }),
     },
     webhooks: { ...base.webhooks, ...options.webhooks },
+    geofences: { ...base.geofences, ...options.geofences },
     rateLimits: { ...base.rateLimits, ...options.rateLimits },
     // Not started in tests; they run it with runOnce().
     retention: { ...base.retention, ...defined({ days: options.retentionDays }) },
@@ -122,7 +130,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     resolver: options.resolver,
     webhookPollMs: options.webhookPollMs ?? 100,
   });
-  await runtime.listenForKeyChanges();
+  await runtime.listenForChanges();
   if (options.webhookWorker) runtime.jobs.webhookWorker.start();
   const app = createApp({ runtime, logger, config });
   const address = await app.start(0, '127.0.0.1');

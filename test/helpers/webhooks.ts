@@ -12,6 +12,7 @@ export const CreateWebhook = graphql(`
         url
         description
         deviceIds
+        eventTypes
         active
       }
     }

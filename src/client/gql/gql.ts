@@ -18,12 +18,16 @@ type Documents = {
     "\n  mutation ClientReportLocations($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      clientId\n    }\n  }\n": typeof types.ClientReportLocationsDocument,
     "\n  subscription ClientLocationUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n": typeof types.ClientLocationUpdatesDocument,
     "\n  query ClientStreamCursor {\n    viewer {\n      group {\n        streamCursor\n      }\n    }\n  }\n": typeof types.ClientStreamCursorDocument,
+    "\n  query SimulatorGeofences {\n    geofences(first: 1000) {\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n": typeof types.SimulatorGeofencesDocument,
+    "\n  mutation SimulatorCreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n": typeof types.SimulatorCreateGeofenceDocument,
     "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n": typeof types.SimulatorViewerDocument,
 };
 const documents: Documents = {
     "\n  mutation ClientReportLocations($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      clientId\n    }\n  }\n": types.ClientReportLocationsDocument,
     "\n  subscription ClientLocationUpdates($deviceId: String, $after: String) {\n    locationUpdates(deviceId: $deviceId, after: $after) {\n      id\n      cursor\n      deviceId\n      latitude\n      longitude\n      accuracy\n      altitude\n      speed\n      heading\n      battery\n      recordedAt\n      receivedAt\n      clientId\n    }\n  }\n": types.ClientLocationUpdatesDocument,
     "\n  query ClientStreamCursor {\n    viewer {\n      group {\n        streamCursor\n      }\n    }\n  }\n": types.ClientStreamCursorDocument,
+    "\n  query SimulatorGeofences {\n    geofences(first: 1000) {\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n": types.SimulatorGeofencesDocument,
+    "\n  mutation SimulatorCreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n": types.SimulatorCreateGeofenceDocument,
     "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n": types.SimulatorViewerDocument,
 };
 
@@ -39,6 +43,14 @@ export function graphql(source: "\n  subscription ClientLocationUpdates($deviceI
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ClientStreamCursor {\n    viewer {\n      group {\n        streamCursor\n      }\n    }\n  }\n"): typeof import('./graphql').ClientStreamCursorDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatorGeofences {\n    geofences(first: 1000) {\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').SimulatorGeofencesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SimulatorCreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n"): typeof import('./graphql').SimulatorCreateGeofenceDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

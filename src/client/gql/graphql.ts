@@ -5,10 +5,35 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type ApiKeyScope =
+  | 'GEOFENCES_MANAGE'
   | 'KEYS_MANAGE'
   | 'LOCATIONS_READ'
   | 'LOCATIONS_WRITE'
   | 'WEBHOOKS_MANAGE';
+
+export type CircleInput = {
+  /** Degrees, -90 to 90. */
+  latitude: number;
+  /** Degrees, -180 to 180. */
+  longitude: number;
+  /** Metres, 1 to 100,000. */
+  radiusMeters: number;
+};
+
+export type CreateGeofenceInput = {
+  /** A circle. Give exactly one of `circle` and `polygon`. */
+  circle?: CircleInput | null | undefined;
+  /** Up to 500 characters. */
+  description?: string | null | undefined;
+  /** Only these devices; omit or leave empty for every device. */
+  deviceIds?: Array<string> | null | undefined;
+  /** 1 to 2,592,000 (30 days): a DWELL event once a device has been inside this long. */
+  dwellSeconds?: number | null | undefined;
+  /** 1 to 100 printable characters. */
+  name: string;
+  /** A GeoJSON Polygon: closed rings of at least 4 [longitude, latitude] positions, outer ring first, then holes; at most 1,000 positions; no self-intersection; may not cross the antimeridian (split it in two). */
+  polygon?: unknown;
+};
 
 /** One position fix. Send `clientId` so that retries are safe. */
 export type LocationInput = {
@@ -45,6 +70,18 @@ export type ClientStreamCursorQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type ClientStreamCursorQuery = { viewer: { group: { streamCursor: string | null } } };
+
+export type SimulatorGeofencesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SimulatorGeofencesQuery = { geofences: { edges: Array<{ node: { name: string } }> } };
+
+export type SimulatorCreateGeofenceMutationVariables = Exact<{
+  input: CreateGeofenceInput;
+}>;
+
+
+export type SimulatorCreateGeofenceMutation = { createGeofence: { id: string } };
 
 export type SimulatorViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -108,6 +145,24 @@ export const ClientStreamCursorDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ClientStreamCursorQuery, ClientStreamCursorQueryVariables>;
+export const SimulatorGeofencesDocument = new TypedDocumentString(`
+    query SimulatorGeofences {
+  geofences(first: 1000) {
+    edges {
+      node {
+        name
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SimulatorGeofencesQuery, SimulatorGeofencesQueryVariables>;
+export const SimulatorCreateGeofenceDocument = new TypedDocumentString(`
+    mutation SimulatorCreateGeofence($input: CreateGeofenceInput!) {
+  createGeofence(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<SimulatorCreateGeofenceMutation, SimulatorCreateGeofenceMutationVariables>;
 export const SimulatorViewerDocument = new TypedDocumentString(`
     query SimulatorViewer {
   viewer {

@@ -49,3 +49,18 @@ export type Webhook = Prisma.WebhookModel
  * Workers claim due rows with FOR UPDATE SKIP LOCKED; the row also keeps the last attempt's outcome.
  */
 export type WebhookDelivery = Prisma.WebhookDeliveryModel
+/**
+ * Model Geofence
+ * A place: a circle or a polygon. Devices' fixes are tested against it as they are stored.
+ */
+export type Geofence = Prisma.GeofenceModel
+/**
+ * Model GeofenceState
+ * A device inside a geofence (no row: outside, or never seen).
+ */
+export type GeofenceState = Prisma.GeofenceStateModel
+/**
+ * Model GeofenceEvent
+ * Something that happened between a device and a geofence, stored with the location that caused it.
+ */
+export type GeofenceEvent = Prisma.GeofenceEventModel

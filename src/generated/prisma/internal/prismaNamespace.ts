@@ -402,7 +402,10 @@ export const ModelName = {
   Device: 'Device',
   Location: 'Location',
   Webhook: 'Webhook',
-  WebhookDelivery: 'WebhookDelivery'
+  WebhookDelivery: 'WebhookDelivery',
+  Geofence: 'Geofence',
+  GeofenceState: 'GeofenceState',
+  GeofenceEvent: 'GeofenceEvent'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -418,7 +421,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "group" | "apiKey" | "device" | "location" | "webhook" | "webhookDelivery"
+    modelProps: "group" | "apiKey" | "device" | "location" | "webhook" | "webhookDelivery" | "geofence" | "geofenceState" | "geofenceEvent"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -866,6 +869,228 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    Geofence: {
+      payload: Prisma.$GeofencePayload<ExtArgs>
+      fields: Prisma.GeofenceFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.GeofenceFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.GeofenceFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>
+        }
+        findFirst: {
+          args: Prisma.GeofenceFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.GeofenceFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>
+        }
+        findMany: {
+          args: Prisma.GeofenceFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>[]
+        }
+        create: {
+          args: Prisma.GeofenceCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>
+        }
+        createMany: {
+          args: Prisma.GeofenceCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.GeofenceCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>[]
+        }
+        delete: {
+          args: Prisma.GeofenceDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>
+        }
+        update: {
+          args: Prisma.GeofenceUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>
+        }
+        deleteMany: {
+          args: Prisma.GeofenceDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.GeofenceUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.GeofenceUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>[]
+        }
+        upsert: {
+          args: Prisma.GeofenceUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofencePayload>
+        }
+        aggregate: {
+          args: Prisma.GeofenceAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateGeofence>
+        }
+        groupBy: {
+          args: Prisma.GeofenceGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GeofenceGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.GeofenceCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GeofenceCountAggregateOutputType> | number
+        }
+      }
+    }
+    GeofenceState: {
+      payload: Prisma.$GeofenceStatePayload<ExtArgs>
+      fields: Prisma.GeofenceStateFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.GeofenceStateFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.GeofenceStateFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>
+        }
+        findFirst: {
+          args: Prisma.GeofenceStateFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.GeofenceStateFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>
+        }
+        findMany: {
+          args: Prisma.GeofenceStateFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>[]
+        }
+        create: {
+          args: Prisma.GeofenceStateCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>
+        }
+        createMany: {
+          args: Prisma.GeofenceStateCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.GeofenceStateCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>[]
+        }
+        delete: {
+          args: Prisma.GeofenceStateDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>
+        }
+        update: {
+          args: Prisma.GeofenceStateUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>
+        }
+        deleteMany: {
+          args: Prisma.GeofenceStateDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.GeofenceStateUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.GeofenceStateUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>[]
+        }
+        upsert: {
+          args: Prisma.GeofenceStateUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceStatePayload>
+        }
+        aggregate: {
+          args: Prisma.GeofenceStateAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateGeofenceState>
+        }
+        groupBy: {
+          args: Prisma.GeofenceStateGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GeofenceStateGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.GeofenceStateCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GeofenceStateCountAggregateOutputType> | number
+        }
+      }
+    }
+    GeofenceEvent: {
+      payload: Prisma.$GeofenceEventPayload<ExtArgs>
+      fields: Prisma.GeofenceEventFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.GeofenceEventFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.GeofenceEventFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>
+        }
+        findFirst: {
+          args: Prisma.GeofenceEventFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.GeofenceEventFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>
+        }
+        findMany: {
+          args: Prisma.GeofenceEventFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>[]
+        }
+        create: {
+          args: Prisma.GeofenceEventCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>
+        }
+        createMany: {
+          args: Prisma.GeofenceEventCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.GeofenceEventCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>[]
+        }
+        delete: {
+          args: Prisma.GeofenceEventDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>
+        }
+        update: {
+          args: Prisma.GeofenceEventUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>
+        }
+        deleteMany: {
+          args: Prisma.GeofenceEventDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.GeofenceEventUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.GeofenceEventUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>[]
+        }
+        upsert: {
+          args: Prisma.GeofenceEventUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$GeofenceEventPayload>
+        }
+        aggregate: {
+          args: Prisma.GeofenceEventAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateGeofenceEvent>
+        }
+        groupBy: {
+          args: Prisma.GeofenceEventGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GeofenceEventGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.GeofenceEventCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.GeofenceEventCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -909,6 +1134,8 @@ export const GroupScalarFieldEnum = {
   id: 'id',
   name: 'name',
   lastSequence: 'lastSequence',
+  lastEventSequence: 'lastEventSequence',
+  stateVersion: 'stateVersion',
   createdAt: 'createdAt'
 } as const
 
@@ -966,6 +1193,7 @@ export const WebhookScalarFieldEnum = {
   url: 'url',
   description: 'description',
   deviceIds: 'deviceIds',
+  eventTypes: 'eventTypes',
   active: 'active',
   disabledReason: 'disabledReason',
   secret: 'secret',
@@ -1000,12 +1228,73 @@ export const WebhookDeliveryScalarFieldEnum = {
 export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
 
 
+export const GeofenceScalarFieldEnum = {
+  id: 'id',
+  groupId: 'groupId',
+  name: 'name',
+  description: 'description',
+  circleLatitude: 'circleLatitude',
+  circleLongitude: 'circleLongitude',
+  radiusMeters: 'radiusMeters',
+  polygon: 'polygon',
+  deviceIds: 'deviceIds',
+  dwellSeconds: 'dwellSeconds',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type GeofenceScalarFieldEnum = (typeof GeofenceScalarFieldEnum)[keyof typeof GeofenceScalarFieldEnum]
+
+
+export const GeofenceStateScalarFieldEnum = {
+  geofenceId: 'geofenceId',
+  groupId: 'groupId',
+  deviceId: 'deviceId',
+  enteredAt: 'enteredAt',
+  dwelled: 'dwelled'
+} as const
+
+export type GeofenceStateScalarFieldEnum = (typeof GeofenceStateScalarFieldEnum)[keyof typeof GeofenceStateScalarFieldEnum]
+
+
+export const GeofenceEventScalarFieldEnum = {
+  groupId: 'groupId',
+  sequence: 'sequence',
+  type: 'type',
+  geofenceId: 'geofenceId',
+  geofenceName: 'geofenceName',
+  deviceId: 'deviceId',
+  locationSequence: 'locationSequence',
+  location: 'location',
+  occurredAt: 'occurredAt',
+  removed: 'removed',
+  createdAt: 'createdAt'
+} as const
+
+export type GeofenceEventScalarFieldEnum = (typeof GeofenceEventScalarFieldEnum)[keyof typeof GeofenceEventScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
 } as const
 
 export type SortOrder = (typeof SortOrder)[keyof typeof SortOrder]
+
+
+export const NullableJsonNullValueInput = {
+  DbNull: DbNull,
+  JsonNull: JsonNull
+} as const
+
+export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
+
+
+export const JsonNullValueInput = {
+  JsonNull: JsonNull
+} as const
+
+export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
 
 
 export const QueryMode = {
@@ -1022,6 +1311,15 @@ export const NullsOrder = {
 } as const
 
 export type NullsOrder = (typeof NullsOrder)[keyof typeof NullsOrder]
+
+
+export const JsonNullValueFilter = {
+  DbNull: DbNull,
+  JsonNull: JsonNull,
+  AnyNull: AnyNull
+} as const
+
+export type JsonNullValueFilter = (typeof JsonNullValueFilter)[keyof typeof JsonNullValueFilter]
 
 
 
@@ -1118,6 +1416,20 @@ export type IntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'In
  * Reference to a field of type 'Int[]'
  */
 export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Json'
+ */
+export type JsonFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Json'>
+    
+
+
+/**
+ * Reference to a field of type 'QueryMode'
+ */
+export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QueryMode'>
     
 
 /**
@@ -1277,6 +1589,9 @@ export type GlobalOmitConfig = {
   location?: Prisma.LocationOmit
   webhook?: Prisma.WebhookOmit
   webhookDelivery?: Prisma.WebhookDeliveryOmit
+  geofence?: Prisma.GeofenceOmit
+  geofenceState?: Prisma.GeofenceStateOmit
+  geofenceEvent?: Prisma.GeofenceEventOmit
 }
 
 /* Types for Logging */

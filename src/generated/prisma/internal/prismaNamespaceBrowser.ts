@@ -56,7 +56,10 @@ export const ModelName = {
   Device: 'Device',
   Location: 'Location',
   Webhook: 'Webhook',
-  WebhookDelivery: 'WebhookDelivery'
+  WebhookDelivery: 'WebhookDelivery',
+  Geofence: 'Geofence',
+  GeofenceState: 'GeofenceState',
+  GeofenceEvent: 'GeofenceEvent'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -79,6 +82,8 @@ export const GroupScalarFieldEnum = {
   id: 'id',
   name: 'name',
   lastSequence: 'lastSequence',
+  lastEventSequence: 'lastEventSequence',
+  stateVersion: 'stateVersion',
   createdAt: 'createdAt'
 } as const
 
@@ -136,6 +141,7 @@ export const WebhookScalarFieldEnum = {
   url: 'url',
   description: 'description',
   deviceIds: 'deviceIds',
+  eventTypes: 'eventTypes',
   active: 'active',
   disabledReason: 'disabledReason',
   secret: 'secret',
@@ -170,12 +176,73 @@ export const WebhookDeliveryScalarFieldEnum = {
 export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
 
 
+export const GeofenceScalarFieldEnum = {
+  id: 'id',
+  groupId: 'groupId',
+  name: 'name',
+  description: 'description',
+  circleLatitude: 'circleLatitude',
+  circleLongitude: 'circleLongitude',
+  radiusMeters: 'radiusMeters',
+  polygon: 'polygon',
+  deviceIds: 'deviceIds',
+  dwellSeconds: 'dwellSeconds',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type GeofenceScalarFieldEnum = (typeof GeofenceScalarFieldEnum)[keyof typeof GeofenceScalarFieldEnum]
+
+
+export const GeofenceStateScalarFieldEnum = {
+  geofenceId: 'geofenceId',
+  groupId: 'groupId',
+  deviceId: 'deviceId',
+  enteredAt: 'enteredAt',
+  dwelled: 'dwelled'
+} as const
+
+export type GeofenceStateScalarFieldEnum = (typeof GeofenceStateScalarFieldEnum)[keyof typeof GeofenceStateScalarFieldEnum]
+
+
+export const GeofenceEventScalarFieldEnum = {
+  groupId: 'groupId',
+  sequence: 'sequence',
+  type: 'type',
+  geofenceId: 'geofenceId',
+  geofenceName: 'geofenceName',
+  deviceId: 'deviceId',
+  locationSequence: 'locationSequence',
+  location: 'location',
+  occurredAt: 'occurredAt',
+  removed: 'removed',
+  createdAt: 'createdAt'
+} as const
+
+export type GeofenceEventScalarFieldEnum = (typeof GeofenceEventScalarFieldEnum)[keyof typeof GeofenceEventScalarFieldEnum]
+
+
 export const SortOrder = {
   asc: 'asc',
   desc: 'desc'
 } as const
 
 export type SortOrder = (typeof SortOrder)[keyof typeof SortOrder]
+
+
+export const NullableJsonNullValueInput = {
+  DbNull: DbNull,
+  JsonNull: JsonNull
+} as const
+
+export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
+
+
+export const JsonNullValueInput = {
+  JsonNull: JsonNull
+} as const
+
+export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
 
 
 export const QueryMode = {
@@ -192,4 +259,13 @@ export const NullsOrder = {
 } as const
 
 export type NullsOrder = (typeof NullsOrder)[keyof typeof NullsOrder]
+
+
+export const JsonNullValueFilter = {
+  DbNull: DbNull,
+  JsonNull: JsonNull,
+  AnyNull: AnyNull
+} as const
+
+export type JsonNullValueFilter = (typeof JsonNullValueFilter)[keyof typeof JsonNullValueFilter]
 

@@ -28,16 +28,22 @@ export type AggregateGroup = {
 
 export type GroupAvgAggregateOutputType = {
   lastSequence: number | null
+  lastEventSequence: number | null
+  stateVersion: number | null
 }
 
 export type GroupSumAggregateOutputType = {
   lastSequence: bigint | null
+  lastEventSequence: bigint | null
+  stateVersion: bigint | null
 }
 
 export type GroupMinAggregateOutputType = {
   id: string | null
   name: string | null
   lastSequence: bigint | null
+  lastEventSequence: bigint | null
+  stateVersion: bigint | null
   createdAt: Date | null
 }
 
@@ -45,6 +51,8 @@ export type GroupMaxAggregateOutputType = {
   id: string | null
   name: string | null
   lastSequence: bigint | null
+  lastEventSequence: bigint | null
+  stateVersion: bigint | null
   createdAt: Date | null
 }
 
@@ -52,6 +60,8 @@ export type GroupCountAggregateOutputType = {
   id: number
   name: number
   lastSequence: number
+  lastEventSequence: number
+  stateVersion: number
   createdAt: number
   _all: number
 }
@@ -59,16 +69,22 @@ export type GroupCountAggregateOutputType = {
 
 export type GroupAvgAggregateInputType = {
   lastSequence?: true
+  lastEventSequence?: true
+  stateVersion?: true
 }
 
 export type GroupSumAggregateInputType = {
   lastSequence?: true
+  lastEventSequence?: true
+  stateVersion?: true
 }
 
 export type GroupMinAggregateInputType = {
   id?: true
   name?: true
   lastSequence?: true
+  lastEventSequence?: true
+  stateVersion?: true
   createdAt?: true
 }
 
@@ -76,6 +92,8 @@ export type GroupMaxAggregateInputType = {
   id?: true
   name?: true
   lastSequence?: true
+  lastEventSequence?: true
+  stateVersion?: true
   createdAt?: true
 }
 
@@ -83,6 +101,8 @@ export type GroupCountAggregateInputType = {
   id?: true
   name?: true
   lastSequence?: true
+  lastEventSequence?: true
+  stateVersion?: true
   createdAt?: true
   _all?: true
 }
@@ -177,6 +197,8 @@ export type GroupGroupByOutputType = {
   id: string
   name: string
   lastSequence: bigint
+  lastEventSequence: bigint
+  stateVersion: bigint
   createdAt: Date
   _count: GroupCountAggregateOutputType | null
   _avg: GroupAvgAggregateOutputType | null
@@ -207,20 +229,28 @@ export type GroupWhereInput = {
   id?: Prisma.UuidFilter<"Group"> | string
   name?: Prisma.StringFilter<"Group"> | string
   lastSequence?: Prisma.BigIntFilter<"Group"> | bigint | number
+  lastEventSequence?: Prisma.BigIntFilter<"Group"> | bigint | number
+  stateVersion?: Prisma.BigIntFilter<"Group"> | bigint | number
   createdAt?: Prisma.DateTimeFilter<"Group"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
   devices?: Prisma.DeviceListRelationFilter
   webhooks?: Prisma.WebhookListRelationFilter
+  geofences?: Prisma.GeofenceListRelationFilter
+  geofenceEvents?: Prisma.GeofenceEventListRelationFilter
 }
 
 export type GroupOrderByWithRelationInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
   devices?: Prisma.DeviceOrderByRelationAggregateInput
   webhooks?: Prisma.WebhookOrderByRelationAggregateInput
+  geofences?: Prisma.GeofenceOrderByRelationAggregateInput
+  geofenceEvents?: Prisma.GeofenceEventOrderByRelationAggregateInput
 }
 
 export type GroupWhereUniqueInput = Prisma.AtLeast<{
@@ -230,16 +260,22 @@ export type GroupWhereUniqueInput = Prisma.AtLeast<{
   OR?: Prisma.GroupWhereInput[]
   NOT?: Prisma.GroupWhereInput | Prisma.GroupWhereInput[]
   lastSequence?: Prisma.BigIntFilter<"Group"> | bigint | number
+  lastEventSequence?: Prisma.BigIntFilter<"Group"> | bigint | number
+  stateVersion?: Prisma.BigIntFilter<"Group"> | bigint | number
   createdAt?: Prisma.DateTimeFilter<"Group"> | Date | string
   apiKeys?: Prisma.ApiKeyListRelationFilter
   devices?: Prisma.DeviceListRelationFilter
   webhooks?: Prisma.WebhookListRelationFilter
+  geofences?: Prisma.GeofenceListRelationFilter
+  geofenceEvents?: Prisma.GeofenceEventListRelationFilter
 }, "id" | "name">
 
 export type GroupOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.GroupCountOrderByAggregateInput
   _avg?: Prisma.GroupAvgOrderByAggregateInput
@@ -255,6 +291,8 @@ export type GroupScalarWhereWithAggregatesInput = {
   id?: Prisma.UuidWithAggregatesFilter<"Group"> | string
   name?: Prisma.StringWithAggregatesFilter<"Group"> | string
   lastSequence?: Prisma.BigIntWithAggregatesFilter<"Group"> | bigint | number
+  lastEventSequence?: Prisma.BigIntWithAggregatesFilter<"Group"> | bigint | number
+  stateVersion?: Prisma.BigIntWithAggregatesFilter<"Group"> | bigint | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Group"> | Date | string
 }
 
@@ -262,46 +300,64 @@ export type GroupCreateInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceUncheckedCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUncheckedUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateManyInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
 }
 
@@ -309,6 +365,8 @@ export type GroupUpdateManyMutationInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -316,6 +374,8 @@ export type GroupUncheckedUpdateManyInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -323,17 +383,23 @@ export type GroupCountOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
 export type GroupAvgOrderByAggregateInput = {
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
 }
 
 export type GroupMaxOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -341,11 +407,15 @@ export type GroupMinOrderByAggregateInput = {
   id?: Prisma.SortOrder
   name?: Prisma.SortOrder
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
 export type GroupSumOrderByAggregateInput = {
   lastSequence?: Prisma.SortOrder
+  lastEventSequence?: Prisma.SortOrder
+  stateVersion?: Prisma.SortOrder
 }
 
 export type GroupScalarRelationFilter = {
@@ -411,22 +481,58 @@ export type GroupUpdateOneRequiredWithoutWebhooksNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutWebhooksInput, Prisma.GroupUpdateWithoutWebhooksInput>, Prisma.GroupUncheckedUpdateWithoutWebhooksInput>
 }
 
+export type GroupCreateNestedOneWithoutGeofencesInput = {
+  create?: Prisma.XOR<Prisma.GroupCreateWithoutGeofencesInput, Prisma.GroupUncheckedCreateWithoutGeofencesInput>
+  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutGeofencesInput
+  connect?: Prisma.GroupWhereUniqueInput
+}
+
+export type GroupUpdateOneRequiredWithoutGeofencesNestedInput = {
+  create?: Prisma.XOR<Prisma.GroupCreateWithoutGeofencesInput, Prisma.GroupUncheckedCreateWithoutGeofencesInput>
+  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutGeofencesInput
+  upsert?: Prisma.GroupUpsertWithoutGeofencesInput
+  connect?: Prisma.GroupWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutGeofencesInput, Prisma.GroupUpdateWithoutGeofencesInput>, Prisma.GroupUncheckedUpdateWithoutGeofencesInput>
+}
+
+export type GroupCreateNestedOneWithoutGeofenceEventsInput = {
+  create?: Prisma.XOR<Prisma.GroupCreateWithoutGeofenceEventsInput, Prisma.GroupUncheckedCreateWithoutGeofenceEventsInput>
+  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutGeofenceEventsInput
+  connect?: Prisma.GroupWhereUniqueInput
+}
+
+export type GroupUpdateOneRequiredWithoutGeofenceEventsNestedInput = {
+  create?: Prisma.XOR<Prisma.GroupCreateWithoutGeofenceEventsInput, Prisma.GroupUncheckedCreateWithoutGeofenceEventsInput>
+  connectOrCreate?: Prisma.GroupCreateOrConnectWithoutGeofenceEventsInput
+  upsert?: Prisma.GroupUpsertWithoutGeofenceEventsInput
+  connect?: Prisma.GroupWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.GroupUpdateToOneWithWhereWithoutGeofenceEventsInput, Prisma.GroupUpdateWithoutGeofenceEventsInput>, Prisma.GroupUncheckedUpdateWithoutGeofenceEventsInput>
+}
+
 export type GroupCreateWithoutApiKeysInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutApiKeysInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceUncheckedCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutApiKeysInput = {
@@ -449,36 +555,52 @@ export type GroupUpdateWithoutApiKeysInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutApiKeysInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUncheckedUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateWithoutDevicesInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
   webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutDevicesInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
   webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceUncheckedCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutDevicesInput = {
@@ -501,36 +623,52 @@ export type GroupUpdateWithoutDevicesInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
   webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutDevicesInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
   webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUncheckedUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupCreateWithoutWebhooksInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventCreateNestedManyWithoutGroupInput
 }
 
 export type GroupUncheckedCreateWithoutWebhooksInput = {
   id?: string
   name: string
   lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
   createdAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
   devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceUncheckedCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedCreateNestedManyWithoutGroupInput
 }
 
 export type GroupCreateOrConnectWithoutWebhooksInput = {
@@ -553,18 +691,162 @@ export type GroupUpdateWithoutWebhooksInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUpdateManyWithoutGroupNestedInput
 }
 
 export type GroupUncheckedUpdateWithoutWebhooksInput = {
   id?: Prisma.StringFieldUpdateOperationsInput | string
   name?: Prisma.StringFieldUpdateOperationsInput | string
   lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
   devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUncheckedUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedUpdateManyWithoutGroupNestedInput
+}
+
+export type GroupCreateWithoutGeofencesInput = {
+  id?: string
+  name: string
+  lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
+  createdAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
+  devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventCreateNestedManyWithoutGroupInput
+}
+
+export type GroupUncheckedCreateWithoutGeofencesInput = {
+  id?: string
+  name: string
+  lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
+  createdAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
+  devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedCreateNestedManyWithoutGroupInput
+}
+
+export type GroupCreateOrConnectWithoutGeofencesInput = {
+  where: Prisma.GroupWhereUniqueInput
+  create: Prisma.XOR<Prisma.GroupCreateWithoutGeofencesInput, Prisma.GroupUncheckedCreateWithoutGeofencesInput>
+}
+
+export type GroupUpsertWithoutGeofencesInput = {
+  update: Prisma.XOR<Prisma.GroupUpdateWithoutGeofencesInput, Prisma.GroupUncheckedUpdateWithoutGeofencesInput>
+  create: Prisma.XOR<Prisma.GroupCreateWithoutGeofencesInput, Prisma.GroupUncheckedCreateWithoutGeofencesInput>
+  where?: Prisma.GroupWhereInput
+}
+
+export type GroupUpdateToOneWithWhereWithoutGeofencesInput = {
+  where?: Prisma.GroupWhereInput
+  data: Prisma.XOR<Prisma.GroupUpdateWithoutGeofencesInput, Prisma.GroupUncheckedUpdateWithoutGeofencesInput>
+}
+
+export type GroupUpdateWithoutGeofencesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
+  devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUpdateManyWithoutGroupNestedInput
+}
+
+export type GroupUncheckedUpdateWithoutGeofencesInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
+  devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
+  geofenceEvents?: Prisma.GeofenceEventUncheckedUpdateManyWithoutGroupNestedInput
+}
+
+export type GroupCreateWithoutGeofenceEventsInput = {
+  id?: string
+  name: string
+  lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
+  createdAt?: Date | string
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutGroupInput
+  devices?: Prisma.DeviceCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceCreateNestedManyWithoutGroupInput
+}
+
+export type GroupUncheckedCreateWithoutGeofenceEventsInput = {
+  id?: string
+  name: string
+  lastSequence?: bigint | number
+  lastEventSequence?: bigint | number
+  stateVersion?: bigint | number
+  createdAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutGroupInput
+  devices?: Prisma.DeviceUncheckedCreateNestedManyWithoutGroupInput
+  webhooks?: Prisma.WebhookUncheckedCreateNestedManyWithoutGroupInput
+  geofences?: Prisma.GeofenceUncheckedCreateNestedManyWithoutGroupInput
+}
+
+export type GroupCreateOrConnectWithoutGeofenceEventsInput = {
+  where: Prisma.GroupWhereUniqueInput
+  create: Prisma.XOR<Prisma.GroupCreateWithoutGeofenceEventsInput, Prisma.GroupUncheckedCreateWithoutGeofenceEventsInput>
+}
+
+export type GroupUpsertWithoutGeofenceEventsInput = {
+  update: Prisma.XOR<Prisma.GroupUpdateWithoutGeofenceEventsInput, Prisma.GroupUncheckedUpdateWithoutGeofenceEventsInput>
+  create: Prisma.XOR<Prisma.GroupCreateWithoutGeofenceEventsInput, Prisma.GroupUncheckedCreateWithoutGeofenceEventsInput>
+  where?: Prisma.GroupWhereInput
+}
+
+export type GroupUpdateToOneWithWhereWithoutGeofenceEventsInput = {
+  where?: Prisma.GroupWhereInput
+  data: Prisma.XOR<Prisma.GroupUpdateWithoutGeofenceEventsInput, Prisma.GroupUncheckedUpdateWithoutGeofenceEventsInput>
+}
+
+export type GroupUpdateWithoutGeofenceEventsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutGroupNestedInput
+  devices?: Prisma.DeviceUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUpdateManyWithoutGroupNestedInput
+}
+
+export type GroupUncheckedUpdateWithoutGeofenceEventsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  lastSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  lastEventSequence?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  stateVersion?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutGroupNestedInput
+  devices?: Prisma.DeviceUncheckedUpdateManyWithoutGroupNestedInput
+  webhooks?: Prisma.WebhookUncheckedUpdateManyWithoutGroupNestedInput
+  geofences?: Prisma.GeofenceUncheckedUpdateManyWithoutGroupNestedInput
 }
 
 
@@ -576,12 +858,16 @@ export type GroupCountOutputType = {
   apiKeys: number
   devices: number
   webhooks: number
+  geofences: number
+  geofenceEvents: number
 }
 
 export type GroupCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | GroupCountOutputTypeCountApiKeysArgs
   devices?: boolean | GroupCountOutputTypeCountDevicesArgs
   webhooks?: boolean | GroupCountOutputTypeCountWebhooksArgs
+  geofences?: boolean | GroupCountOutputTypeCountGeofencesArgs
+  geofenceEvents?: boolean | GroupCountOutputTypeCountGeofenceEventsArgs
 }
 
 /**
@@ -615,15 +901,33 @@ export type GroupCountOutputTypeCountWebhooksArgs<ExtArgs extends runtime.Types.
   where?: Prisma.WebhookWhereInput
 }
 
+/**
+ * GroupCountOutputType without action
+ */
+export type GroupCountOutputTypeCountGeofencesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GeofenceWhereInput
+}
+
+/**
+ * GroupCountOutputType without action
+ */
+export type GroupCountOutputTypeCountGeofenceEventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.GeofenceEventWhereInput
+}
+
 
 export type GroupSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
   id?: boolean
   name?: boolean
   lastSequence?: boolean
+  lastEventSequence?: boolean
+  stateVersion?: boolean
   createdAt?: boolean
   apiKeys?: boolean | Prisma.Group$apiKeysArgs<ExtArgs>
   devices?: boolean | Prisma.Group$devicesArgs<ExtArgs>
   webhooks?: boolean | Prisma.Group$webhooksArgs<ExtArgs>
+  geofences?: boolean | Prisma.Group$geofencesArgs<ExtArgs>
+  geofenceEvents?: boolean | Prisma.Group$geofenceEventsArgs<ExtArgs>
   _count?: boolean | Prisma.GroupCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["group"]>
 
@@ -631,6 +935,8 @@ export type GroupSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   id?: boolean
   name?: boolean
   lastSequence?: boolean
+  lastEventSequence?: boolean
+  stateVersion?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["group"]>
 
@@ -638,6 +944,8 @@ export type GroupSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   id?: boolean
   name?: boolean
   lastSequence?: boolean
+  lastEventSequence?: boolean
+  stateVersion?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["group"]>
 
@@ -645,14 +953,18 @@ export type GroupSelectScalar = {
   id?: boolean
   name?: boolean
   lastSequence?: boolean
+  lastEventSequence?: boolean
+  stateVersion?: boolean
   createdAt?: boolean
 }
 
-export type GroupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "lastSequence" | "createdAt", ExtArgs["result"]["group"]>
+export type GroupOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "lastSequence" | "lastEventSequence" | "stateVersion" | "createdAt", ExtArgs["result"]["group"]>
 export type GroupInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   apiKeys?: boolean | Prisma.Group$apiKeysArgs<ExtArgs>
   devices?: boolean | Prisma.Group$devicesArgs<ExtArgs>
   webhooks?: boolean | Prisma.Group$webhooksArgs<ExtArgs>
+  geofences?: boolean | Prisma.Group$geofencesArgs<ExtArgs>
+  geofenceEvents?: boolean | Prisma.Group$geofenceEventsArgs<ExtArgs>
   _count?: boolean | Prisma.GroupCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type GroupIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -664,6 +976,8 @@ export type $GroupPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
     devices: Prisma.$DevicePayload<ExtArgs>[]
     webhooks: Prisma.$WebhookPayload<ExtArgs>[]
+    geofences: Prisma.$GeofencePayload<ExtArgs>[]
+    geofenceEvents: Prisma.$GeofenceEventPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -672,6 +986,14 @@ export type $GroupPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * Highest location sequence handed out in this group; its row lock orders writers (see src/locations/writer.ts).
      */
     lastSequence: bigint
+    /**
+     * Highest geofence event sequence handed out in this group (dense and commit-ordered, like locations').
+     */
+    lastEventSequence: bigint
+    /**
+     * Bumped when geofence states change other than by a location write (a geofence deleted or narrowed): a writer's cached states are then stale.
+     */
+    stateVersion: bigint
     createdAt: Date
   }, ExtArgs["result"]["group"]>
   composites: {}
@@ -1070,6 +1392,8 @@ export interface Prisma__GroupClient<T, Null = never, ExtArgs extends runtime.Ty
   apiKeys<T extends Prisma.Group$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   devices<T extends Prisma.Group$devicesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$devicesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$DevicePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   webhooks<T extends Prisma.Group$webhooksArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$webhooksArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$WebhookPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  geofences<T extends Prisma.Group$geofencesArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$geofencesArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GeofencePayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  geofenceEvents<T extends Prisma.Group$geofenceEventsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Group$geofenceEventsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$GeofenceEventPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1102,6 +1426,8 @@ export interface GroupFieldRefs {
   readonly id: Prisma.FieldRef<"Group", 'String'>
   readonly name: Prisma.FieldRef<"Group", 'String'>
   readonly lastSequence: Prisma.FieldRef<"Group", 'BigInt'>
+  readonly lastEventSequence: Prisma.FieldRef<"Group", 'BigInt'>
+  readonly stateVersion: Prisma.FieldRef<"Group", 'BigInt'>
   readonly createdAt: Prisma.FieldRef<"Group", 'DateTime'>
 }
     
@@ -1565,6 +1891,54 @@ export type Group$webhooksArgs<ExtArgs extends runtime.Types.Extensions.Internal
   take?: number
   skip?: number
   distinct?: Prisma.WebhookScalarFieldEnum | Prisma.WebhookScalarFieldEnum[]
+}
+
+/**
+ * Group.geofences
+ */
+export type Group$geofencesArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Geofence
+   */
+  select?: Prisma.GeofenceSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Geofence
+   */
+  omit?: Prisma.GeofenceOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GeofenceInclude<ExtArgs> | null
+  where?: Prisma.GeofenceWhereInput
+  orderBy?: Prisma.GeofenceOrderByWithRelationInput | Prisma.GeofenceOrderByWithRelationInput[]
+  cursor?: Prisma.GeofenceWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GeofenceScalarFieldEnum | Prisma.GeofenceScalarFieldEnum[]
+}
+
+/**
+ * Group.geofenceEvents
+ */
+export type Group$geofenceEventsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the GeofenceEvent
+   */
+  select?: Prisma.GeofenceEventSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the GeofenceEvent
+   */
+  omit?: Prisma.GeofenceEventOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.GeofenceEventInclude<ExtArgs> | null
+  where?: Prisma.GeofenceEventWhereInput
+  orderBy?: Prisma.GeofenceEventOrderByWithRelationInput | Prisma.GeofenceEventOrderByWithRelationInput[]
+  cursor?: Prisma.GeofenceEventWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.GeofenceEventScalarFieldEnum | Prisma.GeofenceEventScalarFieldEnum[]
 }
 
 /**

@@ -60,6 +60,7 @@ export type WebhookCountAggregateOutputType = {
   url: number
   description: number
   deviceIds: number
+  eventTypes: number
   active: number
   disabledReason: number
   secret: number
@@ -108,6 +109,7 @@ export type WebhookCountAggregateInputType = {
   url?: true
   description?: true
   deviceIds?: true
+  eventTypes?: true
   active?: true
   disabledReason?: true
   secret?: true
@@ -197,6 +199,7 @@ export type WebhookGroupByOutputType = {
   url: string
   description: string | null
   deviceIds: string[]
+  eventTypes: string[]
   active: boolean
   disabledReason: string | null
   secret: string
@@ -234,6 +237,7 @@ export type WebhookWhereInput = {
   url?: Prisma.StringFilter<"Webhook"> | string
   description?: Prisma.StringNullableFilter<"Webhook"> | string | null
   deviceIds?: Prisma.StringNullableListFilter<"Webhook">
+  eventTypes?: Prisma.StringNullableListFilter<"Webhook">
   active?: Prisma.BoolFilter<"Webhook"> | boolean
   disabledReason?: Prisma.StringNullableFilter<"Webhook"> | string | null
   secret?: Prisma.StringFilter<"Webhook"> | string
@@ -252,6 +256,7 @@ export type WebhookOrderByWithRelationInput = {
   url?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   deviceIds?: Prisma.SortOrder
+  eventTypes?: Prisma.SortOrder
   active?: Prisma.SortOrder
   disabledReason?: Prisma.SortOrderInput | Prisma.SortOrder
   secret?: Prisma.SortOrder
@@ -273,6 +278,7 @@ export type WebhookWhereUniqueInput = Prisma.AtLeast<{
   url?: Prisma.StringFilter<"Webhook"> | string
   description?: Prisma.StringNullableFilter<"Webhook"> | string | null
   deviceIds?: Prisma.StringNullableListFilter<"Webhook">
+  eventTypes?: Prisma.StringNullableListFilter<"Webhook">
   active?: Prisma.BoolFilter<"Webhook"> | boolean
   disabledReason?: Prisma.StringNullableFilter<"Webhook"> | string | null
   secret?: Prisma.StringFilter<"Webhook"> | string
@@ -291,6 +297,7 @@ export type WebhookOrderByWithAggregationInput = {
   url?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   deviceIds?: Prisma.SortOrder
+  eventTypes?: Prisma.SortOrder
   active?: Prisma.SortOrder
   disabledReason?: Prisma.SortOrderInput | Prisma.SortOrder
   secret?: Prisma.SortOrder
@@ -313,6 +320,7 @@ export type WebhookScalarWhereWithAggregatesInput = {
   url?: Prisma.StringWithAggregatesFilter<"Webhook"> | string
   description?: Prisma.StringNullableWithAggregatesFilter<"Webhook"> | string | null
   deviceIds?: Prisma.StringNullableListFilter<"Webhook">
+  eventTypes?: Prisma.StringNullableListFilter<"Webhook">
   active?: Prisma.BoolWithAggregatesFilter<"Webhook"> | boolean
   disabledReason?: Prisma.StringNullableWithAggregatesFilter<"Webhook"> | string | null
   secret?: Prisma.StringWithAggregatesFilter<"Webhook"> | string
@@ -328,6 +336,7 @@ export type WebhookCreateInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -346,6 +355,7 @@ export type WebhookUncheckedCreateInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -362,6 +372,7 @@ export type WebhookUpdateInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -380,6 +391,7 @@ export type WebhookUncheckedUpdateInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -397,6 +409,7 @@ export type WebhookCreateManyInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -412,6 +425,7 @@ export type WebhookUpdateManyMutationInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -428,6 +442,7 @@ export type WebhookUncheckedUpdateManyInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -454,6 +469,7 @@ export type WebhookCountOrderByAggregateInput = {
   url?: Prisma.SortOrder
   description?: Prisma.SortOrder
   deviceIds?: Prisma.SortOrder
+  eventTypes?: Prisma.SortOrder
   active?: Prisma.SortOrder
   disabledReason?: Prisma.SortOrder
   secret?: Prisma.SortOrder
@@ -545,7 +561,16 @@ export type WebhookCreatedeviceIdsInput = {
   set: string[]
 }
 
+export type WebhookCreateeventTypesInput = {
+  set: string[]
+}
+
 export type WebhookUpdatedeviceIdsInput = {
+  set?: string[]
+  push?: string | string[]
+}
+
+export type WebhookUpdateeventTypesInput = {
   set?: string[]
   push?: string | string[]
 }
@@ -573,6 +598,7 @@ export type WebhookCreateWithoutGroupInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -589,6 +615,7 @@ export type WebhookUncheckedCreateWithoutGroupInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -635,6 +662,7 @@ export type WebhookScalarWhereInput = {
   url?: Prisma.StringFilter<"Webhook"> | string
   description?: Prisma.StringNullableFilter<"Webhook"> | string | null
   deviceIds?: Prisma.StringNullableListFilter<"Webhook">
+  eventTypes?: Prisma.StringNullableListFilter<"Webhook">
   active?: Prisma.BoolFilter<"Webhook"> | boolean
   disabledReason?: Prisma.StringNullableFilter<"Webhook"> | string | null
   secret?: Prisma.StringFilter<"Webhook"> | string
@@ -650,6 +678,7 @@ export type WebhookCreateWithoutDeliveriesInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -667,6 +696,7 @@ export type WebhookUncheckedCreateWithoutDeliveriesInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -698,6 +728,7 @@ export type WebhookUpdateWithoutDeliveriesInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -715,6 +746,7 @@ export type WebhookUncheckedUpdateWithoutDeliveriesInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -730,6 +762,7 @@ export type WebhookCreateManyGroupInput = {
   url: string
   description?: string | null
   deviceIds?: Prisma.WebhookCreatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookCreateeventTypesInput | string[]
   active?: boolean
   disabledReason?: string | null
   secret: string
@@ -745,6 +778,7 @@ export type WebhookUpdateWithoutGroupInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -761,6 +795,7 @@ export type WebhookUncheckedUpdateWithoutGroupInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -777,6 +812,7 @@ export type WebhookUncheckedUpdateManyWithoutGroupInput = {
   url?: Prisma.StringFieldUpdateOperationsInput | string
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   deviceIds?: Prisma.WebhookUpdatedeviceIdsInput | string[]
+  eventTypes?: Prisma.WebhookUpdateeventTypesInput | string[]
   active?: Prisma.BoolFieldUpdateOperationsInput | boolean
   disabledReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   secret?: Prisma.StringFieldUpdateOperationsInput | string
@@ -824,6 +860,7 @@ export type WebhookSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   url?: boolean
   description?: boolean
   deviceIds?: boolean
+  eventTypes?: boolean
   active?: boolean
   disabledReason?: boolean
   secret?: boolean
@@ -843,6 +880,7 @@ export type WebhookSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   url?: boolean
   description?: boolean
   deviceIds?: boolean
+  eventTypes?: boolean
   active?: boolean
   disabledReason?: boolean
   secret?: boolean
@@ -860,6 +898,7 @@ export type WebhookSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   url?: boolean
   description?: boolean
   deviceIds?: boolean
+  eventTypes?: boolean
   active?: boolean
   disabledReason?: boolean
   secret?: boolean
@@ -877,6 +916,7 @@ export type WebhookSelectScalar = {
   url?: boolean
   description?: boolean
   deviceIds?: boolean
+  eventTypes?: boolean
   active?: boolean
   disabledReason?: boolean
   secret?: boolean
@@ -887,7 +927,7 @@ export type WebhookSelectScalar = {
   updatedAt?: boolean
 }
 
-export type WebhookOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "groupId" | "url" | "description" | "deviceIds" | "active" | "disabledReason" | "secret" | "previousSecret" | "previousSecretExpiresAt" | "failingSince" | "createdAt" | "updatedAt", ExtArgs["result"]["webhook"]>
+export type WebhookOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "groupId" | "url" | "description" | "deviceIds" | "eventTypes" | "active" | "disabledReason" | "secret" | "previousSecret" | "previousSecretExpiresAt" | "failingSince" | "createdAt" | "updatedAt", ExtArgs["result"]["webhook"]>
 export type WebhookInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.GroupDefaultArgs<ExtArgs>
   deliveries?: boolean | Prisma.Webhook$deliveriesArgs<ExtArgs>
@@ -915,6 +955,10 @@ export type $WebhookPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
      * Only these devices' locations; empty means every device of the group.
      */
     deviceIds: string[]
+    /**
+     * The event types it receives: location.created, geofence.entered, geofence.exited, geofence.dwelled.
+     */
+    eventTypes: string[]
     active: boolean
     /**
      * Why the server disabled it (410 Gone, failing for too long); null when a user did.
@@ -1365,6 +1409,7 @@ export interface WebhookFieldRefs {
   readonly url: Prisma.FieldRef<"Webhook", 'String'>
   readonly description: Prisma.FieldRef<"Webhook", 'String'>
   readonly deviceIds: Prisma.FieldRef<"Webhook", 'String[]'>
+  readonly eventTypes: Prisma.FieldRef<"Webhook", 'String[]'>
   readonly active: Prisma.FieldRef<"Webhook", 'Boolean'>
   readonly disabledReason: Prisma.FieldRef<"Webhook", 'String'>
   readonly secret: Prisma.FieldRef<"Webhook", 'String'>
