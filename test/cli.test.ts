@@ -58,7 +58,13 @@ describe('npm run cli', { timeout: 180_000 }, () => {
       ['keys', 'create', '--group', 'fleet', '--name', 'ops', '--scopes', 'all', '--json'],
       env,
     );
-    expect(all.json.scopes).toEqual(['locations:write', 'locations:read', 'webhooks:manage', 'keys:manage']);
+    expect(all.json.scopes).toEqual([
+      'locations:write',
+      'locations:read',
+      'webhooks:manage',
+      'keys:manage',
+      'geofences:manage',
+    ]);
 
     const list = await runCli(['keys', 'list', '--group', 'fleet', '--json'], env);
     const keys = list.json.keys as { id: string; name: string; revokedAt: string | null }[];
