@@ -68,7 +68,7 @@ export function geofenceWrites(
 
   return {
     applies: async (groupId) => (await cache.get(groupId)).size > 0,
-    statement: STATEMENT,
+    statements: [QUIET, CHANGES],
 
     async plan(groupId, reports) {
       const set = await cache.get(groupId);
@@ -84,18 +84,24 @@ export function geofenceWrites(
       const before = new Map(deviceIds.map((id) => [id, group.devices.get(id)!]));
       const outcome = evaluate(set, fixes, before, rules);
       const events = outcome.events;
+      const changes = diffStates(before, outcome.devices);
+      const quiet = events.length === 0 && changes.upserts.length === 0 && changes.deletes.length === 0;
       return {
+        statement: quiet ? QUIET.name : CHANGES.name,
         lastSequence: base,
-        params: [
-          base.toString(),
-          group.stateVersion.toString(),
-          events.length,
-          // Events name their fix by its position in the batch.
-          ...changeParams(events, (e) => e.location.sequence - base, diffStates(before, outcome.devices)),
-        ],
+        params: quiet
+          ? [base.toString(), group.stateVersion.toString()]
+          : [
+              base.toString(),
+              group.stateVersion.toString(),
+              events.length,
+              // Events name their fix by its position in the batch.
+              ...changeParams(events, (e) => e.location.sequence - base, changes),
+            ],
         committed(created: readonly Location[], row): AfterCommitWork {
           group.lastSequence = base + BigInt(created.length);
           for (const [id, state] of outcome.devices) group.devices.set(id, state);
+          if (quiet) return { deliveries: 0, publish: () => {} };
           const eventBase = BigInt(row.event_base as string);
           const stored: GeofenceEvent[] = events.map((event, i) => ({
             ...event,
@@ -158,13 +164,27 @@ async function readStates(sql: Sql, groupId: string, deviceIds: string[]): Promi
   };
 }
 
-// The geofence part of the one-statement write (see locations/writer.ts). Parameters from $p:
-// p: the last sequence planned on; p+1: the state version; p+2: the number of events;
-// p+3..p+8: events (type, geofence id, geofence name, device id, the fix's position in the
-// batch, occurredAt); p+9..p+12: states entered or changed; p+13..p+14: states left.
-const STATEMENT: StatementExtension = {
+// The geofence parts of the one-statement write (see locations/writer.ts). Parameters from $p:
+// p: the last sequence planned on; p+1: the state version; then, with changes: p+2: the
+// number of events; p+3..p+8: events (type, geofence id, geofence name, device id, the
+// fix's position in the batch, occurredAt); p+9..p+12: states entered or changed;
+// p+13..p+14: states left.
+const unchanged = (p: number) => `last_sequence = $${p}::bigint AND state_version = $${p + 1}::bigint`;
+
+/** Fixes that change no state: only the guard (the common case: a small addition to the plain statement). */
+const QUIET: StatementExtension = {
+  name: 'geofences_quiet',
+  guard: unchanged,
+  set: () => '',
+  returning: () => '',
+  ctes: () => '',
+  columns: () => [],
+};
+
+/** Fixes with events or state changes: stored with them, and their webhook deliveries. */
+const CHANGES: StatementExtension = {
   name: 'geofences',
-  guard: (p) => `last_sequence = $${p}::bigint AND state_version = $${p + 1}::bigint
+  guard: (p) => `${unchanged(p)}
     AND NOT EXISTS (
       SELECT 1 FROM unnest($${p + 4}::uuid[] || $${p + 9}::uuid[]) AS named(id)
       WHERE NOT EXISTS (SELECT 1 FROM geofences f WHERE f.id = named.id AND f.group_id = $1::uuid))`,

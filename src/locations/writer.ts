@@ -75,7 +75,8 @@ class RetryAlone extends Error {}
  */
 export interface WriteExtension {
   applies(groupId: string): Promise<boolean>;
-  readonly statement: StatementExtension;
+  /** The statements a plan may choose (each prepared once). */
+  readonly statements: readonly StatementExtension[];
   plan(groupId: string, reports: readonly LocationReport[]): Promise<WritePlan | undefined>;
   read(groupId: string, reports: readonly LocationReport[]): string;
   run(
@@ -109,6 +110,8 @@ export interface StatementExtension {
 
 /** An extension's plan for one write. */
 export interface WritePlan {
+  /** Which of the extension's statements (by name). */
+  statement: string;
   /** The group's last sequence the plan assumes; the write happens only if it is still that. */
   lastSequence: bigint;
   /** The extension's parameters. */
@@ -151,10 +154,12 @@ export class LocationWriter {
     private readonly onCommitted: (commit: Commit) => void = () => {},
     private readonly extension?: WriteExtension,
   ) {
-    this.extendedInsert = extension ? fastInsertSql(extension.statement) : undefined;
+    for (const statement of extension?.statements ?? []) {
+      this.extendedInserts.set(statement.name, fastInsertSql(statement));
+    }
   }
 
-  private readonly extendedInsert: string | undefined;
+  private readonly extendedInserts = new Map<string, string>();
 
   /** Stores all reports of one call atomically; resolves only after COMMIT. */
   write(groupId: string, reports: readonly LocationReport[]): Promise<Location[]> {
@@ -276,9 +281,9 @@ export class LocationWriter {
     try {
       rows = plan
         ? await this.sql.query<StoredRow>(
-            this.extendedInsert!,
+            this.extendedInserts.get(plan.statement)!,
             [...reportParams(groupId, reports, reports.length), ...plan.params],
-            `gofindme_fast_insert_${this.extension!.statement.name}`,
+            `gofindme_fast_insert_${plan.statement}`,
           )
         : await this.sql.query<StoredRow>(
             FAST_INSERT,
