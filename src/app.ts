@@ -21,7 +21,7 @@ export interface AppDeps {
 }
 
 /** What the HTTP layer needs of the configuration. */
-export type AppConfig = Pick<Config, 'corsOrigins' | 'queryLimits' | 'live'>;
+export type AppConfig = Pick<Config, 'corsOrigins' | 'queryLimits' | 'live' | 'map'>;
 
 export interface App {
   yoga: Yoga;
@@ -42,7 +42,7 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
   const { db, pubsub, services, metrics } = runtime;
   const yoga = createGraphQLServer(services, runtime.rateLimits, logger, config);
 
-  const web = new WebAssets();
+  const web = new WebAssets(config.map);
   const ingest = createIngest({
     apiKeys: services.apiKeys,
     locations: services.locations,

@@ -62,6 +62,9 @@ export const DEFAULTS = {
   GEOFENCES_MAX_PER_GROUP: '10000',
   GEOFENCE_EXIT_MARGIN: '15',
   GEOFENCE_MAX_ACCURACY: '100',
+  MAP_TILE_URL: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+  MAP_TILE_ATTRIBUTION: '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+  MAP_STALE_AFTER: '5m',
 } as const;
 
 const duration = () =>
@@ -175,6 +178,18 @@ const envSchema = z.object({
   GEOFENCES_MAX_PER_GROUP: integer(1, 1_000_000),
   GEOFENCE_EXIT_MARGIN: z.coerce.number().min(0).max(10_000),
   GEOFENCE_MAX_ACCURACY: z.coerce.number().min(1).max(100_000),
+  // Empty: no tiles (the map draws its grid only).
+  MAP_TILE_URL: z
+    .string()
+    .trim()
+    .refine(
+      (url) =>
+        url === '' ||
+        (/^https?:\/\/[^/\s]+\/\S*$/.test(url) && ['{z}', '{x}', '{y}'].every((part) => url.includes(part))),
+      'expected an http(s) URL template with {z}, {x} and {y} (and optionally {s}, {r}), or empty for no tiles',
+    ),
+  MAP_TILE_ATTRIBUTION: z.string().trim().max(1000),
+  MAP_STALE_AFTER: duration(),
 });
 
 /** What one GraphQL document may ask for, on every transport. */
@@ -224,6 +239,17 @@ export interface Config {
   /** Locations and webhook deliveries older than `days` are deleted every `intervalMs`; 0 days keeps them. */
   retention: { days: number; intervalMs: number };
   geofences: GeofenceConfig;
+  map: MapConfig;
+}
+
+/** The live map at /. */
+export interface MapConfig {
+  /** Raster tiles, a Leaflet URL template ({z}/{x}/{y}, optionally {s} and {r}); empty: none. */
+  tileUrl: string;
+  /** The tiles' attribution (HTML: a link is allowed). */
+  tileAttribution: string;
+  /** A device without a fix for this long is drawn as stale. */
+  staleAfterMs: number;
 }
 
 export interface GeofenceConfig {
@@ -306,6 +332,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       blockSuggestions: e.NODE_ENV === 'production',
     },
     retention: { days: e.RETENTION_DAYS, intervalMs: e.RETENTION_INTERVAL },
+    map: {
+      tileUrl: e.MAP_TILE_URL,
+      tileAttribution: e.MAP_TILE_ATTRIBUTION,
+      staleAfterMs: e.MAP_STALE_AFTER,
+    },
     geofences: {
       maxPerGroup: e.GEOFENCES_MAX_PER_GROUP,
       exitMarginMeters: e.GEOFENCE_EXIT_MARGIN,

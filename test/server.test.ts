@@ -44,6 +44,11 @@ describe('configuration', () => {
         maxPerGroup: 50,
       },
       geofences: { maxPerGroup: 10_000, exitMarginMeters: 15, maxAccuracyMeters: 100 },
+      map: {
+        tileUrl: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+        tileAttribution: '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        staleAfterMs: 300_000,
+      },
       retention: { days: 30, intervalMs: 3_600_000 },
       shutdownTimeoutMs: 10_000,
       corsOrigins: '*',

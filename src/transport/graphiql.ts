@@ -165,3 +165,10 @@ export function cachedGraphiQLRenderer(): (options: GraphiQLOptions) => string {
     return page;
   };
 }
+
+/** GraphiQL's files (placeholder until served from the bundle). */
+export const graphiqlBundle: import('../web/static.ts').Bundle = {
+  name: 'graphiql',
+  fingerprint: async () => 'placeholder',
+  build: async () => [],
+};

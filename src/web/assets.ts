@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { build } from 'esbuild';
+import type { MapConfig } from '../config.ts';
 
 const MAP_DIR = path.join(import.meta.dirname, 'map');
 
@@ -45,6 +46,8 @@ const SECURITY_HEADERS = {
 
 export class WebAssets {
   private readonly cache = new Map<string, Promise<Asset>>();
+
+  constructor(readonly map: MapConfig) {}
 
   /** Whether `pathname` is one of the map's files. */
   serves(pathname: string): boolean {
