@@ -1,17 +1,28 @@
 // Builds the HTTP server around the GraphQL server. No I/O happens until start().
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import compression from 'compression';
 import getRawBody from 'raw-body';
 import type { Config } from './config.ts';
 import type { Logger } from './observability/logger.ts';
 import { requestContext, requestIdFrom } from './observability/requestContext.ts';
 import type { Runtime } from './runtime.ts';
+import { graphiqlBundle } from './transport/graphiql.ts';
 import { createIngest, redactPath } from './transport/ingest.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 import { WebAssets } from './web/assets.ts';
+import { ASSET_PREFIX, loadBundle, sendFile } from './web/static.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+// expressjs/compression works on Node's own req/res (its types say Express's).
+const compress = compression({
+  threshold: 1024,
+  filter: (req, res) =>
+    !/event-stream|multipart/.test(String(res.getHeader('content-type') ?? '')) &&
+    compression.filter(req, res),
+}) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 export interface AppDeps {
   /** What the HTTP layer serves: the domain services, and the metrics and limits around them. */
@@ -54,6 +65,10 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path.startsWith(ASSET_PREFIX)) {
+      const file = [...(await loadBundle(graphiqlBundle)).values()].find((f) => f.url === path);
+      if (file) return sendFile(req, res, file);
+    }
     if (web.serves(path)) return web.handle(req, res, path);
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -79,6 +94,9 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
     }
     if (ingest.handles(path))
       return ingest.handle(req, res, new URL(req.url ?? '/', 'http://localhost'), body);
+    // GraphQL answers are compressed when large (the schema GraphiQL loads: ~140 KB of JSON);
+    // streams are not, so that every event is written when it happens.
+    await new Promise<void>((next) => compress(req, res, () => next()));
     return yoga.requestListener(req, res);
   };
 

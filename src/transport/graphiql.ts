@@ -1,7 +1,7 @@
 // GraphiQL at /graphql in a browser: served from the package (no CDN, so it works
-// offline), opening with example tabs that walk through the API.
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+// offline), opening with example tabs that walk through the API and sharing one key.
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { type BuiltFile, type Bundle, fingerprintOf, hashedUrl, loadBundle } from '../web/static.ts';
 
 const KEY_HINT = 'paste your gfm_ key here';
 
@@ -10,7 +10,8 @@ const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).
 // The first tab spells its input out: GraphiQL does not load the first tab's variables on
 // a first visit, and this is the tab a newcomer runs first.
 const report = (recordedAt: string) => `# Welcome to GoFindMe!
-# 1. Put your key in Headers below: {"X-API-Key": "gfm_…"}
+# 1. Put your key in Headers below, once: every
+#    tab uses it. {"X-API-Key": "gfm_…"}
 # 2. Press ▶ to store this location of phone-1.
 # Change latitude, longitude and recordedAt to move it.
 mutation Report {
@@ -118,11 +119,11 @@ mutation CreateWebhook($input: CreateWebhookInput!) {
 `;
 
 export function graphiqlOptions(): GraphiQLOptions {
-  const headers = JSON.stringify({ 'X-API-Key': KEY_HINT }, null, 2);
   const variables = (value: unknown) => JSON.stringify(value, null, 2);
+  // No headers per tab: every tab shows the one key (see startScript).
+  const headers = undefined;
   return {
     title: 'GoFindMe',
-    headers,
     shouldPersistHeaders: true,
     defaultEditorToolsVisibility: 'headers',
     subscriptionsProtocol: 'SSE',
@@ -151,24 +152,136 @@ export function graphiqlOptions(): GraphiQLOptions {
   };
 }
 
-/** GraphiQL's page inlines its editor (about 9 MB): render it once per set of options. */
-export function cachedGraphiQLRenderer(): (options: GraphiQLOptions) => string {
-  const pages = new Map<string, string>();
-  return (options) => {
-    const id = JSON.stringify(options);
-    let page = pages.get(id);
-    if (page === undefined) {
-      page = renderGraphiQL(options);
-      pages.clear();
-      pages.set(id, page);
-    }
-    return page;
-  };
+// GraphiQL's editor is about 9 MB of script. Instead of inlining it in every page, as
+// Yoga's renderer does, its parts are files of their own (the app, its three Monaco
+// workers, its styles, and our start-up script), compressed ahead and cached by the
+// browser for good (their names carry a content hash); the page itself is about 3 KB.
+
+/** The editor's parts, from the package Yoga renders its own page with. */
+async function editorParts() {
+  return import('@graphql-yoga/render-graphiql/graphiql');
 }
 
-/** GraphiQL's files (placeholder until served from the bundle). */
-export const graphiqlBundle: import('../web/static.ts').Bundle = {
+const JS = 'text/javascript; charset=utf-8';
+
+export const graphiqlBundle: Bundle = {
   name: 'graphiql',
-  fingerprint: async () => 'placeholder',
-  build: async () => [],
+  fingerprint: async () =>
+    fingerprintOf(
+      [import.meta.filename],
+      [
+        (await import('@graphql-yoga/render-graphiql/package.json', { with: { type: 'json' } })).default
+          .version,
+      ],
+    ),
+  async build() {
+    const parts = await editorParts();
+    const file = (name: string, type: string, text: string): BuiltFile => ({
+      name,
+      type,
+      body: Buffer.from(text),
+      hashed: true,
+    });
+    const workers = {
+      editorWorkerService: file('editor.worker.js', JS, parts.editorWorkerService),
+      json: file('json.worker.js', JS, parts.jsonWorker),
+      graphql: file('graphql.worker.js', JS, parts.graphqlWorker),
+    };
+    const workerUrls = Object.fromEntries(
+      Object.entries(workers).map(([label, worker]) => [label, hashedUrl(worker)]),
+    );
+    const [, faviconType, faviconData] = /^data:([^;]+);base64,(.*)$/.exec(parts.favicon) ?? [];
+    return [
+      file('graphiql.css', 'text/css; charset=utf-8', parts.css),
+      file('graphiql.js', JS, parts.js),
+      ...Object.values(workers),
+      file('graphiql-start.js', JS, startScript(workerUrls)),
+      {
+        name: 'graphiql.ico',
+        type: faviconType ?? 'image/x-icon',
+        body: Buffer.from(faviconData ?? '', 'base64'),
+        hashed: true,
+      },
+    ];
+  },
 };
+
+/**
+ * Runs after the editor's script: points Monaco at its worker files, shares one key
+ * between all tabs, and renders GraphiQL with the options the page carries.
+ *
+ * The key: GraphiQL keeps headers per tab. Every request to this server's /graphql goes
+ * through fetch, so the page's fetch puts in the key last seen in any tab's headers
+ * (kept in localStorage) when a tab still has the placeholder, and sends no key at all
+ * when none is known yet (the schema and its docs load without one).
+ */
+function startScript(workerUrls: Record<string, string>): string {
+  return `(() => {
+  const workers = ${JSON.stringify(workerUrls)};
+  self.MonacoEnvironment = { globalAPI: false, getWorkerUrl: (_id, label) => workers[label] };
+  const STORE = 'gofindme:graphiql-key';
+  const HINT = ${JSON.stringify(KEY_HINT)};
+  const isKey = (value) => typeof value === 'string' && value.startsWith('gfm_');
+  const endpoint = new URL('/graphql', location.href).href;
+  const send = window.fetch.bind(window);
+  window.fetch = (input, init = {}) => {
+    const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+    if (url.origin + url.pathname !== endpoint && !url.pathname.startsWith('/graphql')) return send(input, init);
+    const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+    const given = headers.get('x-api-key');
+    if (isKey(given)) localStorage.setItem(STORE, given);
+    else {
+      headers.delete('x-api-key');
+      const known = localStorage.getItem(STORE);
+      if (known && !headers.has('authorization')) headers.set('x-api-key', known);
+    }
+    return send(input, { ...init, headers });
+  };
+  const options = JSON.parse(document.getElementById('graphiql-options').textContent);
+  const known = localStorage.getItem(STORE);
+  options.headers = JSON.stringify({ 'X-API-Key': isKey(known) ? known : HINT }, null, 2);
+  // Tabs saved by an earlier visit show the known key too, not the placeholder they kept.
+  try {
+    const saved = JSON.parse(localStorage.getItem('graphiql:tabState') ?? 'null');
+    if (isKey(known) && saved && Array.isArray(saved.tabs)) {
+      for (const tab of saved.tabs) if (!tab.headers || tab.headers.includes(HINT)) tab.headers = options.headers;
+      localStorage.setItem('graphiql:tabState', JSON.stringify(saved));
+    }
+    const last = localStorage.getItem('graphiql:headers');
+    if (isKey(known) && (!last || last.includes(HINT))) localStorage.setItem('graphiql:headers', options.headers);
+  } catch {}
+  YogaGraphiQL.renderYogaGraphiQL(document.getElementById('root'), options);
+})();
+`;
+}
+
+/** The page: links to the bundle's files and the options as JSON (no inline script). */
+export async function graphiqlPage(options: GraphiQLOptions): Promise<string> {
+  const files = await loadBundle(graphiqlBundle);
+  const url = (name: string) => files.get(name)!.url;
+  const json = JSON.stringify(options).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>${escapeHtml(options.title ?? 'GraphiQL')}</title>
+    <link rel="icon" href="${url('graphiql.ico')}" />
+    <link rel="stylesheet" href="${url('graphiql.css')}" />
+    <script src="${url('graphiql.js')}" defer></script>
+    <script src="${url('graphiql-start.js')}" defer></script>
+  </head>
+  <body id="body" class="no-focus-outline">
+    <noscript>GraphiQL needs JavaScript.</noscript>
+    <div id="root"></div>
+    <script type="application/json" id="graphiql-options">${json}</script>
+  </body>
+</html>
+`;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );

@@ -13,8 +13,9 @@ import { apiKeyFromHeaders, type Context, createContext } from '../schema/contex
 import { toClientError } from '../schema/errors.ts';
 import { schema } from '../schema/index.ts';
 import type { DomainServices } from '../services.ts';
-import { cachedGraphiQLRenderer, graphiqlOptions } from './graphiql.ts';
+import { graphiqlOptions, graphiqlPage } from './graphiql.ts';
 import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
+import { ANONYMOUS, isIntrospectionOnly } from './introspection.ts';
 import { useKeyRevocation } from './keyRevocation.ts';
 import { queryLimitPlugins } from './limits.ts';
 import { useRateLimits } from './rateLimit.ts';
@@ -30,20 +31,23 @@ export function createGraphQLServer(
   logger: Logger,
   config: AppConfig,
 ): Yoga {
+  /** The key's principal; without a key, anonymous for an introspection query (the schema is public). */
+  const principalOf = (headers: Headers, params: { query?: string; operationName?: string | null }) => {
+    const key = apiKeyFromHeaders(headers);
+    return !key && isIntrospectionOnly(params) ? ANONYMOUS : services.apiKeys.authenticate(key);
+  };
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: yogaLogger(logger.child({ component: 'yoga' })),
     graphiql: graphiqlOptions(),
-    renderGraphiQL: cachedGraphiQLRenderer(),
+    renderGraphiQL: graphiqlPage,
     // One context factory for every transport. WebSocket connections authenticate at
     // connection_init and pass the principal in; HTTP and SSE requests carry the key.
     context: async (initial) => {
       const fromSocket = initial as { principal?: Principal; transport?: Transport };
-      const principal =
-        fromSocket.principal ??
-        (await services.apiKeys.authenticate(apiKeyFromHeaders(initial.request.headers)));
+      const principal = fromSocket.principal ?? (await principalOf(initial.request.headers, initial.params));
       const transport =
         fromSocket.transport ??
         (new URL(initial.request.url).pathname === GRAPHQL_SSE_PATH ? 'graphql-sse' : 'sse');

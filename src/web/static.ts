@@ -35,19 +35,24 @@ export interface StaticFile {
 /** Where hashed files are served. */
 export const ASSET_PREFIX = '/assets/';
 
-const TEXT_TYPES = /^(text\/|application\/(javascript|json)|image\/svg)/;
+const TEXT_TYPES = /^(text\/|application\/(javascript|json)|image\/(svg|x-icon|vnd\.microsoft\.icon))/;
 
 const brotli = promisify(brotliCompress);
 const gzipAsync = promisify(gzip);
 
 const hashOf = (body: Buffer) => createHash('sha256').update(body).digest('base64url').slice(0, 12);
 
+/** The path a built file is served at: its name with its content hash under /assets/ when hashed. */
+export function hashedUrl(file: Pick<BuiltFile, 'name' | 'body' | 'hashed'>): string {
+  return file.hashed
+    ? `${ASSET_PREFIX}${file.name.replace(/(\.[a-z0-9]+)$/i, `.${hashOf(file.body)}$1`)}`
+    : `/${file.name}`;
+}
+
 /** Compresses and names a built file. */
 export async function prepareFile(file: BuiltFile): Promise<StaticFile> {
   const hash = hashOf(file.body);
-  const url = file.hashed
-    ? `${ASSET_PREFIX}${file.name.replace(/(\.[a-z0-9]+)$/i, `.${hash}$1`)}`
-    : `/${file.name}`;
+  const url = hashedUrl(file);
   const compressible = TEXT_TYPES.test(file.type);
   const [br, gz] = compressible
     ? await Promise.all([
@@ -132,7 +137,7 @@ export async function writeBundle(bundle: Bundle): Promise<PreparedBundle> {
   const prepared = await prepare(bundle);
   const dir = path.join(DIST, bundle.name);
   await mkdir(dir, { recursive: true });
-  const manifest: Manifest = { fingerprint: await bundle.fingerprint(), files: {} };
+  const manifest: Manifest = { fingerprint: await fingerprintWithPipeline(bundle), files: {} };
   for (const [name, file] of prepared) {
     const base = path.join(dir, encodeURIComponent(file.url));
     await Promise.all([
@@ -162,6 +167,11 @@ export function loadBundle(bundle: Bundle): Promise<PreparedBundle> {
 
 const loading = new Map<string, Promise<PreparedBundle>>();
 
+/** A bundle's fingerprint and this module's own (how files are compressed and stored). */
+async function fingerprintWithPipeline(bundle: Bundle): Promise<string> {
+  return fingerprintOf([import.meta.filename], [await bundle.fingerprint()]);
+}
+
 async function prepare(bundle: Bundle): Promise<PreparedBundle> {
   const files = await bundle.build();
   return new Map(await Promise.all(files.map(async (file) => [file.name, await prepareFile(file)] as const)));
@@ -172,7 +182,7 @@ async function readBundle(bundle: Bundle): Promise<PreparedBundle | undefined> {
   if (!existsSync(path.join(dir, 'manifest.json'))) return undefined;
   try {
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    if (manifest.fingerprint !== (await bundle.fingerprint())) return undefined; // built from other sources
+    if (manifest.fingerprint !== (await fingerprintWithPipeline(bundle))) return undefined; // built from other sources
     const entries = await Promise.all(
       Object.entries(manifest.files).map(async ([fileName, [url, type, etag]]) => {
         const base = path.join(dir, encodeURIComponent(url));
