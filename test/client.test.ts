@@ -184,10 +184,13 @@ describe.each(['sse', 'ws'] as const)('watch() over %s', (transport) => {
     const watch = recordedWatch(client);
     try {
       await expect.poll(() => watch.statuses.at(-1)).toBe('connected');
-      // Cut the stream; the reconnection is turned away for a second while locations are stored.
-      await proxy.answerUnavailable(1, 1);
-      await expect.poll(() => watch.statuses.at(-1)).toBe('reconnecting');
+      // Cut the stream; reconnections are turned away (503) until locations are stored.
+      const cut = watch.statuses.length;
+      await proxy.answerUnavailable(Number.POSITIVE_INFINITY, 1);
+      await expect.poll(() => watch.statuses.slice(cut), { timeout: 10_000 }).toContain('reconnecting');
       const reported = await key.request(ReportDirectly, { input: inputs('meanwhile', 3) });
+      expect(watch.statuses.slice(cut)).not.toContain('connected');
+      proxy.answerNormally();
       const cursors = reported.data!.reportLocations.map((location) => location.cursor);
       await expect
         .poll(() => watch.received.map((location) => location.cursor), { timeout: 10_000 })

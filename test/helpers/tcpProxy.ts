@@ -16,6 +16,8 @@ export interface TcpProxy {
   loseAnswers(count: number): Promise<void>;
   /** The next `count` connections are answered `503 Service Unavailable` with `Retry-After: <seconds>`, as a busy load balancer does. */
   answerUnavailable(count: number, retryAfterSeconds: number): Promise<void>;
+  /** New connections are passed on again (ends `answerUnavailable`). */
+  answerNormally(): void;
   /**
    * The network goes silent: open connections stop carrying bytes either way, without
    * being closed, and new ones hang unanswered (a dead NAT mapping, a phone changing
@@ -93,6 +95,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     async answerUnavailable(count, retryAfterSeconds) {
       unavailable = { count, retryAfterSeconds };
       await closeAll();
+    },
+    answerNormally() {
+      unavailable = { count: 0, retryAfterSeconds: 0 };
     },
     freeze() {
       frozen = true;
