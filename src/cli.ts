@@ -8,7 +8,7 @@ import { AppError } from './errors.ts';
 import { createLogger } from './observability/logger.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
 
-const USAGE = `Usage: npm run cli -- <command> [--json]
+const USAGE = `Usage: npm run -s cli -- <command> [--json]
 
   groups create <name>                       create a group (tenant)
   groups list                                list groups
@@ -53,7 +53,7 @@ async function run(args: string[]): Promise<Output> {
 }
 
 async function execute(
-  { services }: Runtime,
+  { services, migrations }: Runtime,
   command: string,
   argument: string | undefined,
   options: { group?: string; name?: string; scopes?: string; expires?: string },
@@ -106,9 +106,17 @@ async function execute(
       const key = await services.apiKeys.revokeAsOperator(required(argument, 'the key id'));
       return { text: `Revoked key "${key.name}" (${key.id}).`, json: keyJson(key) };
     }
-    case 'db migrate':
+    case 'db migrate': {
       // openRuntime has just applied whatever was pending.
-      return { text: 'The database is up to date.', json: { status: 'up-to-date' } };
+      const { applied } = migrations;
+      return {
+        text:
+          applied.length === 0
+            ? 'The database is up to date: no migration was pending.'
+            : `Applied ${applied.length} migration${applied.length === 1 ? '' : 's'}:\n${applied.map((name) => `  ${name}`).join('\n')}\nThe database is up to date.`,
+        json: { status: 'up-to-date', applied },
+      };
+    }
     default:
       throw new UsageError(USAGE);
   }

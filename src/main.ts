@@ -1,4 +1,6 @@
 // Starts the server: config -> database -> services -> HTTP; stops gracefully on SIGTERM/SIGINT.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { createApp } from './app.ts';
 import { bootstrapDemo, demoBanner } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
@@ -9,6 +11,17 @@ import { openRuntime } from './runtime.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  const { database } = config;
+  if (database.kind === 'embedded' && !database.dataDir.startsWith('memory://')) {
+    // Creating a PGlite database takes a while (10 to 50 s): say so, or the start looks stuck.
+    const fresh = !existsSync(path.join(database.dataDir, 'pg'));
+    logger.info(
+      { dataDir: database.dataDir },
+      fresh
+        ? `Preparing the embedded database in ${database.dataDir} (only on the first start; it takes 10 to 50 s)…`
+        : `Opening the embedded database in ${database.dataDir}…`,
+    );
+  }
   const runtime = await openRuntime(config, logger);
   await runtime.listenForChanges();
   const demoKey = await bootstrapDemo(runtime);
@@ -18,9 +31,12 @@ async function main(): Promise<void> {
   const url = `http://${shownHost}:${address.port}/graphql`;
   if (config.webhooks.worker) runtime.jobs.webhookWorker.start();
   runtime.jobs.retention.start();
+  const databaseShown =
+    database.kind === 'postgres' ? `PostgreSQL at ${safeHost(database.url)}` : `embedded (PGlite) in ${database.dataDir}`;
+  const pubsubShown = config.redisUrl ? `Redis at ${safeHost(config.redisUrl)}` : 'in memory (this instance only)';
   logger.info(
-    { url, database: runtime.db.kind, webhookWorker: config.webhooks.worker },
-    'GoFindMe is listening',
+    { url, database: runtime.db.kind, pubsub: runtime.pubsub.kind, webhookWorker: config.webhooks.worker },
+    `GoFindMe is listening on ${url} (database: ${databaseShown}; PubSub: ${pubsubShown})`,
   );
   if (demoKey) process.stdout.write(`${demoBanner(demoKey, url)}\n`);
 
@@ -29,6 +45,16 @@ async function main(): Promise<void> {
     // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.
     await runtime.close();
   });
+}
+
+/** host:port/path of a URL, without its credentials. */
+function safeHost(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  } catch {
+    return 'the configured URL';
+  }
 }
 
 main().catch(exitOnStartFailure('GoFindMe'));

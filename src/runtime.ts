@@ -9,6 +9,8 @@ import { type Composition, createServices, type ServiceOverrides } from './servi
 export interface Runtime extends Omit<Composition, 'close'> {
   db: Database;
   pubsub: PubSub;
+  /** The migrations this start applied (names), and applied ones edited since. */
+  migrations: { applied: string[]; modified: string[] };
   close(): Promise<void>;
 }
 
@@ -18,8 +20,10 @@ export async function openRuntime(
   overrides: ServiceOverrides = {},
 ): Promise<Runtime> {
   const db = await openDatabase(config.database);
+  let migrations: Runtime['migrations'];
   try {
-    const { applied, modified } = await migrate(db.sql);
+    migrations = await migrate(db.sql);
+    const { applied, modified } = migrations;
     if (applied.length > 0) logger.info({ applied }, 'applied database migrations');
     if (modified.length > 0) logger.warn({ modified }, 'applied migrations were edited after they ran');
   } catch (error) {
@@ -32,6 +36,7 @@ export async function openRuntime(
     ...composition,
     db,
     pubsub,
+    migrations,
     close: async () => {
       await composition.close();
       await pubsub.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,9 +25,16 @@ afterAll(async () => {
 
 describe('npm run cli', { timeout: 180_000 }, () => {
   it('manages groups and keys, printing one JSON object with --json', async () => {
+    // A fresh database: it says what it applied; a second run, that nothing was pending.
+    const migrations = readdirSync(new URL('../prisma/migrations/', import.meta.url), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
+      .sort();
     const migrate = await runCli(['db', 'migrate', '--json'], env);
     expect(migrate.code).toBe(0);
-    expect(migrate.json).toEqual({ status: 'up-to-date' });
+    expect(migrate.json).toEqual({ status: 'up-to-date', applied: migrations });
+    const again = await runCli(['db', 'migrate'], env);
+    expect(again.stdout).toBe('The database is up to date: no migration was pending.\n');
 
     const group = await runCli(['groups', 'create', 'fleet', '--json'], env);
     expect(group.code).toBe(0);

@@ -123,6 +123,9 @@ describe('the embedded database across restarts', { timeout: 180_000 }, () => {
       const key = /(gfm_[0-9A-Za-z]+)/.exec(first.output())?.[1];
       expect(key, first.output()).toBeDefined();
       expect(first.output()).toContain('curl');
+      // It says what it is doing while the embedded database is created, then what it runs on.
+      expect(first.output()).toContain(`Preparing the embedded database in ${dataDir} (only on the first start`);
+      expect(first.output()).toContain(`(database: embedded (PGlite) in ${dataDir}; PubSub: in memory (this instance only))`);
       const recordedAt = new Date(Date.now() - 1000).toISOString();
       const reported = await graphqlAt(
         first.url,
@@ -135,6 +138,7 @@ describe('the embedded database across restarts', { timeout: 180_000 }, () => {
       const second = await startServerProcess(env);
       try {
         expect(second.output()).not.toContain('gfm_');
+        expect(second.output()).toContain(`Opening the embedded database in ${dataDir}…`);
         const history = await graphqlAt(
           second.url,
           key!,

@@ -110,7 +110,7 @@ describe('npm run simulate', () => {
       ...['--center', `${center.latitude},${center.longitude}`, '--prefix', 'car', '--progress', '1s'],
     ]);
     await expect
-      .poll(() => simulator.output().match(/^\[\d+s\] sent/gm)?.length ?? 0, {
+      .poll(() => simulator.output().match(/^\[\d+s\] made/gm)?.length ?? 0, {
         timeout: 20_000,
         interval: 200,
       })
@@ -120,13 +120,13 @@ describe('npm run simulate', () => {
     expect(output).toContain('Simulating 5 devices around 48.137,11.575');
     expect(output).toContain('Stopped.');
     // The last progress line, printed once the pending fixes were sent.
-    const last = [...output.matchAll(/sent (\d+), stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
+    const last = [...output.matchAll(/made (\d+) fixes, stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
     expect(last, output).toBeDefined();
     const [sent, stored, pending, errors] = last!.slice(1).map(Number);
     expect({ stored, pending, errors }, output).toEqual({ stored: sent, pending: 0, errors: 0 });
 
     const all = await tracks(key);
-    expect(all.map((track) => track.deviceId)).toEqual(['car-1', 'car-2', 'car-3', 'car-4', 'car-5']);
+    expect(all.map((track) => track.deviceId)).toEqual(['car-01', 'car-02', 'car-03', 'car-04', 'car-05']);
     expect(all.reduce((total, track) => total + track.fixes.length, 0)).toBe(sent);
     for (const { fixes } of all) {
       expect(fixes.length).toBeGreaterThanOrEqual(5);
@@ -158,7 +158,7 @@ describe('npm run simulate', () => {
         ...['--prefix', 'app', '--progress', '1s', '--protocol', protocol],
       ]);
       await expect
-        .poll(() => simulator.output().match(/^\[\d+s\] sent/gm)?.length ?? 0, {
+        .poll(() => simulator.output().match(/^\[\d+s\] made/gm)?.length ?? 0, {
           timeout: 20_000,
           interval: 200,
         })
@@ -166,11 +166,11 @@ describe('npm run simulate', () => {
       expect(await simulator.stop()).toBe(0);
       const output = simulator.output();
       expect(output).toContain(`as ${protocol} does, to `);
-      const last = [...output.matchAll(/sent (\d+), stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
+      const last = [...output.matchAll(/made (\d+) fixes, stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
       const [sent, stored, pending, errors] = last!.slice(1).map(Number);
       expect({ stored, pending, errors }, output).toEqual({ stored: sent, pending: 0, errors: 0 });
       const all = await tracks(key);
-      expect(all.map((track) => track.deviceId)).toEqual(['app-1', 'app-2', 'app-3']);
+      expect(all.map((track) => track.deviceId)).toEqual(['app-01', 'app-02', 'app-03']);
       expect(all.reduce((total, track) => total + track.fixes.length, 0)).toBe(sent);
       for (const { fixes } of all) {
         for (const fix of fixes) {
@@ -236,6 +236,30 @@ describe('npm run simulate', () => {
     expect(refused.output()).toContain('lacks the geofences:manage scope that --geofences needs');
   });
 
+  it('takes the key from GOFINDME_KEY, and a second run goes on from where each device was', async () => {
+    const key = await server.key({ scopes: ['locations:write', 'locations:read'] });
+    const run = async () => {
+      const simulator = startSimulatorProcess(
+        ['--url', server.url, '--devices', '3', '--interval', '200ms', '--prefix', 'bus', '--progress', '1s'],
+        { GOFINDME_KEY: key.key },
+      );
+      await expect
+        .poll(() => simulator.output().match(/^\[\d+s\] made/gm)?.length ?? 0, { timeout: 20_000, interval: 200 })
+        .toBeGreaterThanOrEqual(1);
+      expect(await simulator.stop()).toBe(0);
+      return simulator.output();
+    };
+    expect(await run()).not.toContain('go on from where they last reported');
+    const before = await tracks(key);
+    expect(await run()).toContain('3 devices go on from where they last reported.');
+    const after = await tracks(key);
+    for (const { deviceId, fixes } of after) {
+      const old = before.find((track) => track.deviceId === deviceId)!.fixes.length;
+      // The first fix of the second run is next to the last fix of the first: no jump.
+      expect(metres(fixes[old]!, fixes[old - 1]!), deviceId).toBeLessThan(60);
+    }
+  });
+
   it('refuses an unknown protocol with the usage', async () => {
     const simulator = startSimulatorProcess(['--key', 'gfm_x', '--protocol', 'mqtt']);
     expect(await simulator.exited).toBe(2);
@@ -269,14 +293,14 @@ describe('npm run simulate', () => {
 
   it('exits 2 with the usage on bad options', async () => {
     for (const args of [
-      [],
+      ['--url', 'http://127.0.0.1:1/graphql'],
       ['--key', 'k', '--devices', 'many'],
       ['--key', 'k', '--url', 'localhost:4000'],
       ['--key', 'k', '--geofences', '51'],
     ]) {
       const simulator = startSimulatorProcess(args);
       expect(await simulator.exited).toBe(2);
-      expect(simulator.output()).toContain('Usage: npm run simulate');
+      expect(simulator.output()).toContain('Usage: GOFINDME_KEY=<key> npm run simulate -- [options]');
     }
   });
 });

@@ -8,7 +8,7 @@ import { createGoFindMeClient, type GoFindMeClient, GoFindMeError } from '../cli
 import { parseDuration } from '../config.ts';
 import { type AppProtocol, createAppReporter } from './apps.ts';
 import { ensureSimulatedAreas } from './geofences.ts';
-import { advance, type Center, createDevice } from './movement.ts';
+import { advance, type Center, createDevice, metresBetween, type SimulatedDevice } from './movement.ts';
 
 const Viewer = graphql(`
   query SimulatorViewer {
@@ -22,13 +22,15 @@ const Viewer = graphql(`
   }
 `);
 
-const USAGE = `Usage: npm run simulate -- --key <key> [options]
-  --key <key>          an API key with the locations:write scope (required)
+const USAGE = `Usage: GOFINDME_KEY=<key> npm run simulate -- [options]
+  --key <key>          an API key with the locations:write scope (required, unless in
+                       GOFINDME_KEY: a key on the command line shows in ps)
   --url <url>          the GraphQL endpoint (default http://localhost:4000/graphql)
   --devices <n>        how many devices (default 20)
   --interval <time>    how often each device reports: 500ms, 1s, 1m… (default 1s)
   --center <lat,lon>   where the devices start (default 52.52,13.405)
-  --prefix <text>      device ids are <prefix>-1, <prefix>-2, … (default sim)
+  --prefix <text>      device ids are <prefix>-01, <prefix>-02, … (default sim); a device
+                       that reported before continues from where it was
   --queue-file <path>  keep fixes not sent yet in this file, for the next run (default: memory)
   --progress <time>    how often to print progress (default 5s)
   --protocol <name>    how to report: graphql (the client, default), or as an app does:
@@ -74,7 +76,8 @@ function parseSettings(args: string[]): Settings {
       geofences: { type: 'string', default: '0' },
     },
   });
-  if (!values.key) throw new UsageError('--key is required');
+  const key = values.key ?? process.env.GOFINDME_KEY;
+  if (!key) throw new UsageError('A key is required: GOFINDME_KEY=<key>, or --key <key>');
   if (!(PROTOCOLS as readonly string[]).includes(values.protocol)) {
     throw new UsageError(`--protocol must be one of ${PROTOCOLS.join(', ')}, got "${values.protocol}"`);
   }
@@ -91,7 +94,7 @@ function parseSettings(args: string[]): Settings {
     throw new UsageError(`--center must be <latitude>,<longitude> in degrees, got "${values.center}"`);
   }
   return {
-    key: values.key,
+    key,
     url: values.url,
     devices,
     intervalMs: duration('--interval', values.interval, 100),
@@ -127,8 +130,11 @@ function exit(code: number, message: string): never {
   process.exit(code);
 }
 
-/** Checks the URL and the key before any device moves, with a message saying what is wrong. */
-async function checkKey(client: GoFindMeClient, settings: Settings): Promise<string> {
+/**
+ * Checks the URL and the key before any device moves, with a message saying what is
+ * wrong. Returns who the key is, and whether it may read where devices were.
+ */
+async function checkKey(client: GoFindMeClient, settings: Settings): Promise<{ who: string; canRead: boolean }> {
   const { url } = settings;
   try {
     const { viewer } = await client.request(Viewer);
@@ -138,7 +144,7 @@ async function checkKey(client: GoFindMeClient, settings: Settings): Promise<str
     if (settings.geofences > 0 && !viewer.scopes.includes('GEOFENCES_MANAGE')) {
       exit(1, `The key "${viewer.name}" lacks the geofences:manage scope that --geofences needs.`);
     }
-    return `"${viewer.name}" of group ${viewer.group.name}`;
+    return { who: `"${viewer.name}" of group ${viewer.group.name}`, canRead: viewer.scopes.includes('LOCATIONS_READ') };
   } catch (error) {
     if (!(error instanceof GoFindMeError)) throw error;
     if (error.code === 'NETWORK_ERROR') exit(1, `Cannot reach the server at ${url}: ${error.message}`);
@@ -155,7 +161,7 @@ async function main(): Promise<void> {
   } catch (error) {
     exit(2, `${(error as Error).message}\n\n${USAGE}`);
   }
-  const counts = { sent: 0, stored: 0, errors: 0 };
+  const counts = { made: 0, stored: 0, errors: 0 };
   let lastError: string | undefined;
   let client: GoFindMeClient;
   try {
@@ -181,7 +187,7 @@ async function main(): Promise<void> {
     exit(2, `${(error as Error).message}\n\n${USAGE}`);
   }
 
-  const who = await checkKey(client, settings);
+  const { who, canRead } = await checkKey(client, settings);
   if (settings.geofences > 0) {
     const created = await ensureSimulatedAreas(client, settings.center, settings.geofences).catch(
       (error: Error) => exit(1, `Cannot create the geofences: ${error.message}`),
@@ -208,18 +214,23 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = () => {
     const seconds = Math.round((Date.now() - started) / 1000);
-    const line = `[${seconds}s] sent ${counts.sent}, stored ${counts.stored}, pending ${reporter.pending}, errors ${counts.errors}`;
+    const line = `[${seconds}s] made ${counts.made} fixes, stored ${counts.stored}, pending ${reporter.pending}, errors ${counts.errors}`;
     process.stdout.write(`${lastError ? `${line} (last error: ${lastError})` : line}\n`);
     lastError = undefined;
   };
 
-  const width = String(settings.devices).length;
+  // sim-01 … sim-99, sim-001 … when there are more.
+  const width = Math.max(2, String(settings.devices).length);
   const devices = Array.from({ length: settings.devices }, (_, i) =>
     createDevice(`${settings.prefix}-${String(i + 1).padStart(width, '0')}`, settings.center),
   );
+  // Devices that reported before go on from where they were, so that a map does not draw a
+  // jump from their old position to a new random one.
+  const resumed = canRead ? await resumePositions(client, devices, settings.center).catch(() => 0) : 0;
+  if (resumed > 0) process.stdout.write(`${resumed} devices go on from where they last reported.\n`);
   const tick = () => {
     for (const device of devices) {
-      counts.sent++;
+      counts.made++;
       reporter.report(advance(device, settings.center, settings.intervalMs / 1000));
     }
   };
@@ -259,6 +270,46 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+}
+
+const LastPositions = graphql(`
+  query SimulatorLastPositions($after: String) {
+    devices(first: 1000, after: $after) {
+      edges {
+        node {
+          deviceId
+          lastLocation {
+            latitude
+            longitude
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+/** Moves devices that reported before (within 10 km of the center) to their last position; returns how many. */
+async function resumePositions(client: GoFindMeClient, devices: SimulatedDevice[], center: Center): Promise<number> {
+  const byId = new Map(devices.map((device) => [device.deviceId, device]));
+  let resumed = 0;
+  let after: string | null | undefined;
+  do {
+    const { devices: page } = await client.request(LastPositions, { after });
+    for (const { node } of page.edges) {
+      const device = byId.get(node.deviceId);
+      const last = node.lastLocation;
+      if (!device || !last || metresBetween(last, center) > 10_000) continue;
+      device.latitude = last.latitude;
+      device.longitude = last.longitude;
+      resumed++;
+    }
+    after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : undefined;
+  } while (after);
+  return resumed;
 }
 
 /** The server's base URL from its GraphQL endpoint. */

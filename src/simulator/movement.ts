@@ -91,6 +91,13 @@ export function advance(device: SimulatedDevice, center: Center, seconds: number
   };
 }
 
+/** Metres between two points (flat-earth: fine for a few kilometres). */
+export function metresBetween(a: Center, b: Center): number {
+  const north = (a.latitude - b.latitude) * METRES_PER_DEGREE;
+  const east = (a.longitude - b.longitude) * METRES_PER_DEGREE * cos(b.latitude);
+  return Math.hypot(north, east);
+}
+
 /** The point `north` and `east` metres away (flat-earth: fine for a few kilometres). */
 export function offset(from: Center, north: number, east: number): Center {
   return {

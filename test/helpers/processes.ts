@@ -152,9 +152,10 @@ export interface SimulatorProcess {
 }
 
 /** Runs `npm run simulate -- <args>` (src/simulator/main.ts). */
-export function startSimulatorProcess(args: string[]): SimulatorProcess {
+export function startSimulatorProcess(args: string[], env: Record<string, string> = {}): SimulatorProcess {
   const child = spawn(NODE, [...TS, 'src/simulator/main.ts', ...args], {
     cwd: ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = collectOutput(child);

@@ -21,6 +21,7 @@ type Documents = {
     "\n  query SimulatorGeofences {\n    geofences(first: 1000) {\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n": typeof types.SimulatorGeofencesDocument,
     "\n  mutation SimulatorCreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n": typeof types.SimulatorCreateGeofenceDocument,
     "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n": typeof types.SimulatorViewerDocument,
+    "\n  query SimulatorLastPositions($after: String) {\n    devices(first: 1000, after: $after) {\n      edges {\n        node {\n          deviceId\n          lastLocation {\n            latitude\n            longitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.SimulatorLastPositionsDocument,
 };
 const documents: Documents = {
     "\n  mutation ClientReportLocations($input: [LocationInput!]!) {\n    reportLocations(input: $input) {\n      id\n      cursor\n      deviceId\n      clientId\n    }\n  }\n": types.ClientReportLocationsDocument,
@@ -29,6 +30,7 @@ const documents: Documents = {
     "\n  query SimulatorGeofences {\n    geofences(first: 1000) {\n      edges {\n        node {\n          name\n        }\n      }\n    }\n  }\n": types.SimulatorGeofencesDocument,
     "\n  mutation SimulatorCreateGeofence($input: CreateGeofenceInput!) {\n    createGeofence(input: $input) {\n      id\n    }\n  }\n": types.SimulatorCreateGeofenceDocument,
     "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n": types.SimulatorViewerDocument,
+    "\n  query SimulatorLastPositions($after: String) {\n    devices(first: 1000, after: $after) {\n      edges {\n        node {\n          deviceId\n          lastLocation {\n            latitude\n            longitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.SimulatorLastPositionsDocument,
 };
 
 /**
@@ -55,6 +57,10 @@ export function graphql(source: "\n  mutation SimulatorCreateGeofence($input: Cr
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query SimulatorViewer {\n    viewer {\n      name\n      scopes\n      group {\n        name\n      }\n    }\n  }\n"): typeof import('./graphql').SimulatorViewerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SimulatorLastPositions($after: String) {\n    devices(first: 1000, after: $after) {\n      edges {\n        node {\n          deviceId\n          lastLocation {\n            latitude\n            longitude\n          }\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').SimulatorLastPositionsDocument;
 
 
 export function graphql(source: string) {

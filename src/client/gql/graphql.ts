@@ -88,6 +88,13 @@ export type SimulatorViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type SimulatorViewerQuery = { viewer: { name: string, scopes: Array<ApiKeyScope>, group: { name: string } } };
 
+export type SimulatorLastPositionsQueryVariables = Exact<{
+  after?: string | null | undefined;
+}>;
+
+
+export type SimulatorLastPositionsQuery = { devices: { edges: Array<{ node: { deviceId: string, lastLocation: { latitude: number, longitude: number } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -174,3 +181,22 @@ export const SimulatorViewerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SimulatorViewerQuery, SimulatorViewerQueryVariables>;
+export const SimulatorLastPositionsDocument = new TypedDocumentString(`
+    query SimulatorLastPositions($after: String) {
+  devices(first: 1000, after: $after) {
+    edges {
+      node {
+        deviceId
+        lastLocation {
+          latitude
+          longitude
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SimulatorLastPositionsQuery, SimulatorLastPositionsQueryVariables>;
