@@ -12,7 +12,6 @@ import { createIngest, redactPath } from './transport/ingest.ts';
 import { attachWebSocket } from './transport/websocket.ts';
 import { createGraphQLServer, type Yoga } from './transport/yoga.ts';
 import { WebAssets } from './web/assets.ts';
-import { ASSET_PREFIX, loadBundle, sendFile } from './web/static.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -53,7 +52,7 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
   const { db, pubsub, services, metrics } = runtime;
   const yoga = createGraphQLServer(services, runtime.rateLimits, logger, config);
 
-  const web = new WebAssets(config.map);
+  const web = new WebAssets(config.map).addBundle(graphiqlBundle);
   const ingest = createIngest({
     apiKeys: services.apiKeys,
     locations: services.locations,
@@ -65,10 +64,6 @@ export function createApp({ runtime, logger, config }: AppDeps): App {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path.startsWith(ASSET_PREFIX)) {
-      const file = [...(await loadBundle(graphiqlBundle)).values()].find((f) => f.url === path);
-      if (file) return sendFile(req, res, file);
-    }
     if (web.serves(path)) return web.handle(req, res, path);
     if (path === '/readyz') return sendJson(res, ...(await readiness()));
     if (path === '/metrics' && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -32,8 +32,12 @@ async function main(): Promise<void> {
   if (config.webhooks.worker) runtime.jobs.webhookWorker.start();
   runtime.jobs.retention.start();
   const databaseShown =
-    database.kind === 'postgres' ? `PostgreSQL at ${safeHost(database.url)}` : `embedded (PGlite) in ${database.dataDir}`;
-  const pubsubShown = config.redisUrl ? `Redis at ${safeHost(config.redisUrl)}` : 'in memory (this instance only)';
+    database.kind === 'postgres'
+      ? `PostgreSQL at ${safeHost(database.url)}`
+      : `embedded (PGlite) in ${database.dataDir}`;
+  const pubsubShown = config.redisUrl
+    ? `Redis at ${safeHost(config.redisUrl)}`
+    : 'in memory (this instance only)';
   logger.info(
     { url, database: runtime.db.kind, pubsub: runtime.pubsub.kind, webhookWorker: config.webhooks.worker },
     `GoFindMe is listening on ${url} (database: ${databaseShown}; PubSub: ${pubsubShown})`,

@@ -1,60 +1,43 @@
-// The map's projection: fitted to the points with the screen's aspect ratio, north up,
-// longitudes shrunk by latitude, and a graticule at a round step.
+// The graticule the map draws under its tiles: a round step for the scale, the lines of
+// that step in view (never beyond the poles the map shows), and labels with hemispheres.
 import { describe, expect, it } from 'vitest';
-import { fitView, formatDegrees } from '../src/web/map/projection.ts';
+import { formatDegrees, graticuleLines, graticuleStep, wrapLongitude } from '../src/web/map/projection.ts';
 
-describe('the map projection', () => {
-  it('fits every point inside the padded screen, north up and east right', () => {
-    const points = [
-      { latitude: 52.5, longitude: 13.3 },
-      { latitude: 52.6, longitude: 13.5 },
-      { latitude: 52.55, longitude: 13.4 },
-    ];
-    const view = fitView(points, 800, 600, 40);
-    for (const point of points) {
-      const { x, y } = view.project(point);
-      expect(x).toBeGreaterThanOrEqual(40 - 1e-9);
-      expect(x).toBeLessThanOrEqual(760 + 1e-9);
-      expect(y).toBeGreaterThanOrEqual(40 - 1e-9);
-      expect(y).toBeLessThanOrEqual(560 + 1e-9);
+describe('the map graticule', () => {
+  it('picks the smallest round step whose lines are far enough apart', () => {
+    // A city at zoom 13: about 0.00017° per pixel; 90 px apart needs 0.02°.
+    expect(graticuleStep(0.00017)).toBe(0.02);
+    expect(graticuleStep(0.00017, 50)).toBe(0.01);
+    // The whole world on 1000 px: 0.36° per pixel.
+    expect(graticuleStep(0.36)).toBe(45);
+    expect(graticuleStep(10)).toBe(90);
+    for (const degreesPerPixel of [1e-6, 0.0003, 0.004, 0.07, 0.9]) {
+      const step = graticuleStep(degreesPerPixel);
+      expect(step / degreesPerPixel).toBeGreaterThanOrEqual(90);
     }
-    const south = view.project(points[0]!);
-    const north = view.project(points[1]!);
-    expect(north.y).toBeLessThan(south.y);
-    expect(north.x).toBeGreaterThan(south.x);
-    // One degree of longitude is cos(52.55°) of a degree of latitude on screen.
-    const a = view.project({ latitude: 52.55, longitude: 13.4 });
-    const east = view.project({ latitude: 52.55, longitude: 13.41 });
-    const up = view.project({ latitude: 52.56, longitude: 13.4 });
-    expect((east.x - a.x) / (a.y - up.y)).toBeCloseTo(Math.cos((52.55 * Math.PI) / 180), 6);
   });
 
-  it('keeps one device from zooming to nothing, and shows the world without any', () => {
-    const one = fitView([{ latitude: 10, longitude: 20 }], 400, 400, 0);
-    expect(one.bounds.north - one.bounds.south).toBeCloseTo(0.01, 6);
-    expect(one.project({ latitude: 10, longitude: 20 })).toEqual({ x: 200, y: 200 });
-    const none = fitView([], 800, 400);
-    expect(none.bounds.west).toBeLessThanOrEqual(-180);
-    expect(none.bounds.east).toBeGreaterThanOrEqual(180);
+  it('draws the multiples of the step inside the view and within the limits', () => {
+    expect(graticuleLines(52.47, 52.58, 0.02, -85, 85)).toEqual([52.48, 52.5, 52.52, 52.54, 52.56, 52.58]);
+    expect(graticuleLines(-100, 100, 45, -85, 85)).toEqual([-45, 0, 45]);
+    expect(graticuleLines(170, 200, 10, -Infinity, Infinity)).toEqual([170, 180, 190, 200]);
+    expect(graticuleLines(13.401, 13.409, 0.01, -180, 180)).toEqual([]);
   });
 
-  it('draws 2 to 8 graticule lines at a round step, labelled with hemispheres', () => {
-    const view = fitView(
-      [
-        { latitude: -33.9, longitude: 18.4 },
-        { latitude: -33.8, longitude: 18.6 },
-      ],
-      800,
-      600,
-    );
-    const { latitudes, longitudes, step } = view.graticule;
-    expect(step).toBe(0.02);
-    expect(latitudes.length).toBeGreaterThanOrEqual(2);
-    expect(latitudes.length).toBeLessThanOrEqual(8);
-    for (const value of [...latitudes, ...longitudes])
-      expect(Math.abs(value / step - Math.round(value / step))).toBeLessThan(1e-6);
-    expect(formatDegrees(latitudes[0]!, step, 'latitude')).toMatch(/^33\.\d\d°S$/);
-    expect(formatDegrees(18.5, step, 'longitude')).toBe('18.50°E');
+  it('labels lines with hemispheres, as precise as the step', () => {
+    expect(formatDegrees(52.48, 0.02, 'latitude')).toBe('52.48°N');
+    expect(formatDegrees(-33.9, 0.1, 'latitude')).toBe('33.9°S');
+    expect(formatDegrees(18.5, 0.02, 'longitude')).toBe('18.50°E');
     expect(formatDegrees(-0.5, 0.5, 'longitude')).toBe('0.5°W');
+    expect(formatDegrees(45, 45, 'longitude')).toBe('45°E');
+    expect(formatDegrees(0, 1, 'latitude')).toBe('0°');
+  });
+
+  it('names the longitude of a repeated world as -180 to 180', () => {
+    expect(wrapLongitude(190)).toBe(-170);
+    expect(wrapLongitude(-190)).toBe(170);
+    expect(wrapLongitude(180)).toBe(180);
+    expect(wrapLongitude(-180)).toBe(-180);
+    expect(wrapLongitude(13.4 + 360)).toBeCloseTo(13.4, 9);
   });
 });

@@ -124,8 +124,12 @@ describe('the embedded database across restarts', { timeout: 180_000 }, () => {
       expect(key, first.output()).toBeDefined();
       expect(first.output()).toContain('curl');
       // It says what it is doing while the embedded database is created, then what it runs on.
-      expect(first.output()).toContain(`Preparing the embedded database in ${dataDir} (only on the first start`);
-      expect(first.output()).toContain(`(database: embedded (PGlite) in ${dataDir}; PubSub: in memory (this instance only))`);
+      expect(first.output()).toContain(
+        `Preparing the embedded database in ${dataDir} (only on the first start`,
+      );
+      expect(first.output()).toContain(
+        `(database: embedded (PGlite) in ${dataDir}; PubSub: in memory (this instance only))`,
+      );
       const recordedAt = new Date(Date.now() - 1000).toISOString();
       const reported = await graphqlAt(
         first.url,

@@ -166,7 +166,9 @@ describe('npm run simulate', () => {
       expect(await simulator.stop()).toBe(0);
       const output = simulator.output();
       expect(output).toContain(`as ${protocol} does, to `);
-      const last = [...output.matchAll(/made (\d+) fixes, stored (\d+), pending (\d+), errors (\d+)/g)].at(-1);
+      const last = [...output.matchAll(/made (\d+) fixes, stored (\d+), pending (\d+), errors (\d+)/g)].at(
+        -1,
+      );
       const [sent, stored, pending, errors] = last!.slice(1).map(Number);
       expect({ stored, pending, errors }, output).toEqual({ stored: sent, pending: 0, errors: 0 });
       const all = await tracks(key);
@@ -244,7 +246,10 @@ describe('npm run simulate', () => {
         { GOFINDME_KEY: key.key },
       );
       await expect
-        .poll(() => simulator.output().match(/^\[\d+s\] made/gm)?.length ?? 0, { timeout: 20_000, interval: 200 })
+        .poll(() => simulator.output().match(/^\[\d+s\] made/gm)?.length ?? 0, {
+          timeout: 20_000,
+          interval: 200,
+        })
         .toBeGreaterThanOrEqual(1);
       expect(await simulator.stop()).toBe(0);
       return simulator.output();

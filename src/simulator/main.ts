@@ -134,7 +134,10 @@ function exit(code: number, message: string): never {
  * Checks the URL and the key before any device moves, with a message saying what is
  * wrong. Returns who the key is, and whether it may read where devices were.
  */
-async function checkKey(client: GoFindMeClient, settings: Settings): Promise<{ who: string; canRead: boolean }> {
+async function checkKey(
+  client: GoFindMeClient,
+  settings: Settings,
+): Promise<{ who: string; canRead: boolean }> {
   const { url } = settings;
   try {
     const { viewer } = await client.request(Viewer);
@@ -144,7 +147,10 @@ async function checkKey(client: GoFindMeClient, settings: Settings): Promise<{ w
     if (settings.geofences > 0 && !viewer.scopes.includes('GEOFENCES_MANAGE')) {
       exit(1, `The key "${viewer.name}" lacks the geofences:manage scope that --geofences needs.`);
     }
-    return { who: `"${viewer.name}" of group ${viewer.group.name}`, canRead: viewer.scopes.includes('LOCATIONS_READ') };
+    return {
+      who: `"${viewer.name}" of group ${viewer.group.name}`,
+      canRead: viewer.scopes.includes('LOCATIONS_READ'),
+    };
   } catch (error) {
     if (!(error instanceof GoFindMeError)) throw error;
     if (error.code === 'NETWORK_ERROR') exit(1, `Cannot reach the server at ${url}: ${error.message}`);
@@ -293,7 +299,11 @@ const LastPositions = graphql(`
 `);
 
 /** Moves devices that reported before (within 10 km of the center) to their last position; returns how many. */
-async function resumePositions(client: GoFindMeClient, devices: SimulatedDevice[], center: Center): Promise<number> {
+async function resumePositions(
+  client: GoFindMeClient,
+  devices: SimulatedDevice[],
+  center: Center,
+): Promise<number> {
   const byId = new Map(devices.map((device) => [device.deviceId, device]));
   let resumed = 0;
   let after: string | null | undefined;

@@ -32,7 +32,7 @@ export function isIntrospectionOnly(params: { query?: string; operationName?: st
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation =
     operations.length === 1 ? operations[0] : operations.find((o) => o.name?.value === params.operationName);
-  if (!operation || operation.operation !== 'query') return false;
+  if (operation?.operation !== 'query') return false;
   const seen = new Set<string>();
   const onlyMeta = (set: SelectionSetNode): boolean =>
     set.selections.every((selection) => {

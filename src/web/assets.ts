@@ -1,57 +1,37 @@
-// The live map's files, served by the API server itself: the page, its stylesheet and
-// its script, which esbuild bundles from src/web/map (with the client) on first request.
-// Nothing is loaded from elsewhere, so the map works on a machine without internet.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+// The web pages the API server serves itself: the live map at `/`, and the hashed files of
+// every bundle (the map's script and stylesheet, GraphiQL's once added) under /assets/,
+// each built ahead by `npm run build` or in memory on first use (see static.ts). Nothing is
+// loaded from another host except the map's tiles, from the tile server the settings name.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
-import { build } from 'esbuild';
 import type { MapConfig } from '../config.ts';
+import { mapBundle } from './map/bundle.ts';
+import { mapContentSecurityPolicy, renderMapPage } from './map/page.ts';
+import { ASSET_PREFIX, type Bundle, loadBundle, type StaticFile, sendFile } from './static.ts';
 
-const MAP_DIR = path.join(import.meta.dirname, 'map');
-
-interface Asset {
-  body: Buffer;
-  type: string;
-  etag: string;
-}
-
-const ROUTES: Record<string, { type: string; load: () => Promise<Buffer> }> = {
-  '/': { type: 'text/html; charset=utf-8', load: () => readFile(path.join(MAP_DIR, 'index.html')) },
-  '/map.css': { type: 'text/css; charset=utf-8', load: () => readFile(path.join(MAP_DIR, 'map.css')) },
-  '/map.js': { type: 'text/javascript; charset=utf-8', load: bundle },
-};
-
-async function bundle(): Promise<Buffer> {
-  const result = await build({
-    entryPoints: [path.join(MAP_DIR, 'main.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    minify: true,
-    write: false,
-    logLevel: 'silent',
-  });
-  return Buffer.from(result.outputFiles[0]!.contents);
-}
-
-// The page talks only to this server; scripts and styles come only from here.
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+const MAP_PAGE = '/';
 
 export class WebAssets {
-  private readonly cache = new Map<string, Promise<Asset>>();
+  private readonly bundles: Bundle[] = [mapBundle];
+  private page: Promise<StaticFile> | undefined;
+  private readonly pageHeaders: Record<string, string>;
 
-  constructor(readonly map: MapConfig) {}
+  constructor(readonly map: MapConfig) {
+    this.pageHeaders = {
+      'content-security-policy': mapContentSecurityPolicy(map),
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    };
+  }
 
-  /** Whether `pathname` is one of the map's files. */
+  /** Serves `bundle`'s hashed files under /assets/ too (e.g. GraphiQL's). */
+  addBundle(bundle: Bundle): this {
+    if (!this.bundles.some((known) => known.name === bundle.name)) this.bundles.push(bundle);
+    return this;
+  }
+
+  /** Whether `pathname` is the map page or a bundle's file (an unknown /assets/ path gets a 404 here). */
   serves(pathname: string): boolean {
-    return Object.hasOwn(ROUTES, pathname);
+    return pathname === MAP_PAGE || pathname.startsWith(ASSET_PREFIX);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
@@ -59,34 +39,36 @@ export class WebAssets {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
       return void res.end('Method not allowed\n');
     }
-    const asset = await this.load(pathname);
-    if (req.headers['if-none-match'] === asset.etag) {
-      res.writeHead(304, { etag: asset.etag });
-      return void res.end();
+    if (pathname === MAP_PAGE) return sendFile(req, res, await this.mapPage(), this.pageHeaders);
+    const file = await this.asset(pathname);
+    if (!file) {
+      res.writeHead(404, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+      });
+      return void res.end('Not found\n');
     }
-    res.writeHead(200, {
-      'content-type': asset.type,
-      'content-length': asset.body.length,
-      'cache-control': 'no-cache',
-      etag: asset.etag,
-      ...SECURITY_HEADERS,
-    });
-    res.end(req.method === 'HEAD' ? undefined : asset.body);
+    sendFile(req, res, file, { 'x-content-type-options': 'nosniff' });
   }
 
-  private load(pathname: string): Promise<Asset> {
-    let asset = this.cache.get(pathname);
-    if (!asset) {
-      const route = ROUTES[pathname]!;
-      asset = route.load().then((body) => ({
-        body,
-        type: route.type,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`,
-      }));
+  private mapPage(): Promise<StaticFile> {
+    if (!this.page) {
+      this.page = loadBundle(mapBundle).then((bundle) => renderMapPage(bundle, this.map));
       // A failed build is tried again on the next request.
-      asset.catch(() => this.cache.delete(pathname));
-      this.cache.set(pathname, asset);
+      this.page.catch(() => {
+        this.page = undefined;
+      });
     }
-    return asset;
+    return this.page;
+  }
+
+  /** The hashed file at `pathname`, looked up bundle by bundle, so that a map file never waits for another bundle's build. */
+  private async asset(pathname: string): Promise<StaticFile | undefined> {
+    for (const bundle of this.bundles) {
+      for (const file of (await loadBundle(bundle)).values()) {
+        if (file.immutable && file.url === pathname) return file;
+      }
+    }
+    return undefined;
   }
 }

@@ -8,6 +8,8 @@ export interface TcpProxy {
   mode: 'pass' | 'refuse';
   /** How many answers were lost by `loseAnswers`. */
   lost: number;
+  /** Bytes the server sent to clients through the proxy (headers and bodies, as on the wire). */
+  bytesDown: number;
   /**
    * The next `count` connections forward their request, then are reset as the server's
    * answer starts. Like `answerUnavailable`, it first closes the open connections (and
@@ -79,6 +81,9 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
         client.resetAndDestroy();
       });
     } else {
+      upstream.on('data', (chunk: Buffer) => {
+        proxy.bytesDown += chunk.length;
+      });
       upstream.pipe(client);
     }
   });
@@ -88,6 +93,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `http://127.0.0.1:${port}`,
     mode: 'pass',
     lost: 0,
+    bytesDown: 0,
     async loseAnswers(count) {
       answersToLose = count;
       await closeAll();

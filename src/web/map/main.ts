@@ -1,174 +1,91 @@
-// The live map: a key with locations:read, the group's devices as markers with short
-// trails, moving live over graphql-sse, and resuming from the last cursor after any
-// disconnect (the client does that). Everything is drawn on SVG: no tiles, no CDN.
+// The live map: a key with locations:read, the group's devices on a Leaflet map (tiles from
+// the configured server, a grid when they cannot load) with trails, moving live over
+// graphql-sse and resuming from the last cursor after any disconnect (the client does that);
+// the group's geofences and their events, live; and a device's path played back.
 import { createGoFindMeClient, type GoFindMeClient, type GoFindMeError } from '../../client/index.ts';
-import { fitView, formatDegrees, type Point } from './projection.ts';
+import {
+  type Fix,
+  type GeofenceEvent,
+  loadDevices,
+  loadGeofences,
+  RECENT_EVENTS,
+  RECENT_LOCATIONS,
+  STREAM_CURSORS,
+  VIEWER,
+} from './api.ts';
+import { addToolbar, createBasemap } from './basemap.ts';
+import { DeviceLayer } from './devices.ts';
+import { watchGeofenceEvents } from './geofenceFeed.ts';
+import { EventList, GeofenceLayer } from './geofences.ts';
+import { Playback } from './playback.ts';
+import { readSettings } from './settings.ts';
 
-interface Fix extends Point {
-  id: string;
-  cursor: string;
-  deviceId: string;
-  speed?: number | null;
-  battery?: number | null;
-  recordedAt: string;
-  receivedAt: string;
-}
-
-interface Device {
-  deviceId: string;
-  trail: Fix[];
-  color: string;
-}
-
-const TRAIL_LENGTH = 30;
 const KEY_STORAGE = 'gofindme:key';
-const SVG = 'http://www.w3.org/2000/svg';
 
-const FIX_FIELDS = 'id cursor deviceId latitude longitude speed battery recordedAt receivedAt';
-const VIEWER = '{ viewer { name scopes group { name } } }';
-const RECENT = `{ locations(last: 500) { edges { node { ${FIX_FIELDS} } } } }`;
+const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
-const form = document.querySelector<HTMLFormElement>('#connect')!;
-const keyInput = document.querySelector<HTMLInputElement>('#key')!;
-const statusLine = document.querySelector<HTMLElement>('#status')!;
-const map = document.querySelector<SVGSVGElement>('#map')!;
-const list = document.querySelector<HTMLUListElement>('#devices')!;
-const count = document.querySelector<HTMLElement>('#count')!;
+const settings = readSettings();
+const form = $<HTMLFormElement>('#connect');
+const keyInput = $<HTMLInputElement>('#key');
+const statusLine = $('#status');
 
-const devices = new Map<string, Device>();
-const seen = new Set<string>();
+const map = createBasemap($('#map'), $('#tile-notice'), settings);
+const toolbar = $('#map-toolbar');
+addToolbar(map, toolbar);
+
 let client: GoFindMeClient | undefined;
-let unwatch: (() => void) | undefined;
-let drawPending = false;
+let stopWatching: (() => void)[] = [];
+
+const playback = new Playback(
+  map,
+  {
+    panel: $('#playback-panel'),
+    form: $<HTMLFormElement>('#playback'),
+    device: $<HTMLSelectElement>('#playback-device'),
+    from: $<HTMLInputElement>('#playback-from'),
+    to: $<HTMLInputElement>('#playback-to'),
+    clear: $<HTMLButtonElement>('#playback-clear'),
+    scrubber: $('#scrubber'),
+    slider: $<HTMLInputElement>('#playback-slider'),
+    play: $<HTMLButtonElement>('#playback-play'),
+    info: $('#playback-info'),
+    status: $('#playback-status'),
+  },
+  () => client,
+);
+
+const devices = new DeviceLayer(map, {
+  staleAfterMs: settings.staleAfterMs,
+  list: $<HTMLUListElement>('#devices'),
+  count: $('#device-count'),
+  followChip: $('#following'),
+  onDevicesChanged: (ids) => playback.setDevices(ids),
+  onSelect: (deviceId) => playback.choose(deviceId),
+});
+$('#fit-all').addEventListener('click', () => devices.fitAll());
+
+const geofences = new GeofenceLayer(map);
+const events = new EventList($<HTMLUListElement>('#events'), $('#event-count'), (deviceId) =>
+  devices.select(deviceId, { reveal: true }),
+);
+
+// Tabs: Devices, Events, History.
+const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+for (const tab of tabs) {
+  tab.addEventListener('click', () => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute('aria-selected', String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      $(`#${other.getAttribute('aria-controls')}`).hidden = !selected;
+    }
+    if (tab.id === 'tab-history') playback.resetRange();
+  });
+}
 
 function setStatus(state: 'idle' | 'live' | 'reconnecting' | 'error', text: string) {
   statusLine.dataset.state = state;
   statusLine.textContent = text;
-}
-
-function colorOf(deviceId: string): string {
-  let hash = 0;
-  for (const char of deviceId) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) >>> 0;
-  // Golden-angle steps keep similar ids (truck-1, truck-2) far apart on the colour wheel.
-  return `hsl(${Math.round((hash * 137.508) % 360)} 70% 42%)`;
-}
-
-function add(fix: Fix) {
-  if (seen.has(fix.id)) return; // history and the stream's replay overlap
-  seen.add(fix.id);
-  let device = devices.get(fix.deviceId);
-  if (!device) {
-    device = { deviceId: fix.deviceId, trail: [], color: colorOf(fix.deviceId) };
-    devices.set(fix.deviceId, device);
-  }
-  device.trail.push(fix);
-  device.trail.sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
-  if (device.trail.length > TRAIL_LENGTH) device.trail.splice(0, device.trail.length - TRAIL_LENGTH);
-  scheduleDraw();
-}
-
-function scheduleDraw() {
-  if (drawPending) return;
-  drawPending = true;
-  requestAnimationFrame(() => {
-    drawPending = false;
-    draw();
-  });
-}
-
-function element<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>) {
-  const node = document.createElementNS(SVG, name);
-  for (const [attribute, value] of Object.entries(attributes)) node.setAttribute(attribute, String(value));
-  return node;
-}
-
-function draw() {
-  const width = map.clientWidth;
-  const height = map.clientHeight;
-  const points = [...devices.values()].flatMap((device) => device.trail);
-  const view = fitView(points, width, height);
-  map.setAttribute('viewBox', `0 0 ${width} ${height}`);
-  map.replaceChildren();
-
-  const grid = element('g', { class: 'graticule' });
-  const { latitudes, longitudes, step } = view.graticule;
-  for (const latitude of latitudes) {
-    const { y } = view.project({ latitude, longitude: view.bounds.west });
-    grid.append(element('line', { x1: 0, x2: width, y1: y, y2: y }));
-    const label = element('text', { x: 4, y: y - 3 });
-    label.textContent = formatDegrees(latitude, step, 'latitude');
-    grid.append(label);
-  }
-  for (const longitude of longitudes) {
-    const { x } = view.project({ latitude: view.bounds.south, longitude });
-    grid.append(element('line', { x1: x, x2: x, y1: 0, y2: height }));
-    const label = element('text', { x: x + 3, y: height - 4 });
-    label.textContent = formatDegrees(longitude, step, 'longitude');
-    grid.append(label);
-  }
-  map.append(grid);
-
-  for (const device of devices.values()) {
-    const screen = device.trail.map((fix) => view.project(fix));
-    map.append(
-      element('polyline', {
-        class: 'trail',
-        stroke: device.color,
-        points: screen.map(({ x, y }) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' '),
-      }),
-    );
-    const last = device.trail.at(-1)!;
-    const { x, y } = screen.at(-1)!;
-    const marker = element('g', {
-      class: 'device',
-      'data-device-id': device.deviceId,
-      'data-latitude': last.latitude,
-      'data-longitude': last.longitude,
-      'data-fixes': device.trail.length,
-      transform: `translate(${x.toFixed(1)} ${y.toFixed(1)})`,
-    });
-    marker.append(element('circle', { r: 7, fill: device.color }));
-    const label = element('text', { x: 10, y: 4 });
-    label.textContent = device.deviceId;
-    marker.append(label);
-    map.append(marker);
-  }
-  drawList();
-}
-
-function ago(iso: string): string {
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h ago`;
-  return new Date(iso).toLocaleString();
-}
-
-function drawList() {
-  const sorted = [...devices.values()].sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-  count.textContent = `(${sorted.length})`;
-  list.replaceChildren(
-    ...sorted.map((device) => {
-      const last = device.trail.at(-1)!;
-      const item = document.createElement('li');
-      item.dataset.deviceId = device.deviceId;
-      const name = document.createElement('div');
-      name.className = 'name';
-      const swatch = document.createElement('span');
-      swatch.className = 'swatch';
-      swatch.style.background = device.color;
-      name.append(swatch, device.deviceId);
-      const detail = document.createElement('div');
-      detail.className = 'detail';
-      const parts = [`seen ${ago(last.recordedAt)}`];
-      if (last.speed != null) parts.push(`${(last.speed * 3.6).toFixed(0)} km/h`);
-      if (last.battery != null) parts.push(`battery ${Math.round(last.battery)}%`);
-      detail.textContent = parts.join(' · ');
-      detail.dataset.lastSeen = last.recordedAt;
-      item.append(name, detail);
-      return item;
-    }),
-  );
 }
 
 function describe(error: GoFindMeError): string {
@@ -177,16 +94,34 @@ function describe(error: GoFindMeError): string {
   return error.message;
 }
 
+let refreshing: Promise<void> | undefined;
+
+/** Loads the group's geofences again (once at a time). */
+function refreshGeofences(active: GoFindMeClient): Promise<void> {
+  refreshing ??= loadGeofences(active)
+    .then((loaded) => {
+      if (client === active) geofences.show(loaded);
+    })
+    .finally(() => {
+      refreshing = undefined;
+    });
+  return refreshing;
+}
+
 async function connect(key: string) {
-  unwatch?.();
+  for (const stop of stopWatching) stop();
+  stopWatching = [];
   await client?.close();
   devices.clear();
-  seen.clear();
-  scheduleDraw();
+  geofences.clear();
+  events.clear();
+  playback.clear();
   setStatus('idle', 'Checking the key…');
-  client = createGoFindMeClient({ url: new URL('/graphql', location.href).toString(), apiKey: key });
+  const active = createGoFindMeClient({ url: new URL('/graphql', location.href).toString(), apiKey: key });
+  client = active;
+  refreshing = undefined;
   try {
-    const { viewer } = await client.request<
+    const { viewer } = await active.request<
       { viewer: { name: string; scopes: string[]; group: { name: string } } },
       never
     >(VIEWER);
@@ -194,33 +129,55 @@ async function connect(key: string) {
       return setStatus('error', `The key “${viewer.name}” lacks the locations:read scope.`);
     }
     localStorage.setItem(KEY_STORAGE, key);
-    const recent = await client.request<{ locations: { edges: { node: Fix }[] } }, never>(RECENT);
-    const fixes = recent.locations.edges.map((edge) => edge.node);
-    for (const fix of fixes) add(fix);
-    // Resume after the newest stored fix: the stream replays anything stored since.
-    const newest = fixes.reduce<Fix | undefined>(
-      (a, b) => (a && a.receivedAt >= b.receivedAt ? a : b),
-      undefined,
-    );
+    // Where both streams are now, read before the history: they replay whatever is stored after.
+    const cursors = await active.request<
+      { viewer: { group: { streamCursor: string | null; geofenceEventCursor: string | null } } },
+      never
+    >(STREAM_CURSORS);
+    const [known, recent, , recentEvents] = await Promise.all([
+      loadDevices(active),
+      active.request<{ locations: { edges: { node: Fix }[] } }, never>(RECENT_LOCATIONS),
+      refreshGeofences(active),
+      active.request<{ geofenceEvents: { edges: { node: GeofenceEvent }[] } }, never>(RECENT_EVENTS),
+    ]);
+    if (client !== active) return; // another key was entered meanwhile
+    for (const device of known) if (device.lastLocation) devices.add(device.lastLocation);
+    for (const { node } of recent.locations.edges) devices.add(node);
+    for (const { node } of recentEvents.geofenceEvents.edges) events.add(node);
+
     const group = viewer.group.name;
-    unwatch = client.watch({
-      after: newest?.cursor,
-      onLocation: (location) => add(location as Fix),
-      onStatus: (status, error) => {
-        if (status === 'connected') setStatus('live', `Live · group ${group}`);
-        if (status === 'reconnecting') {
-          setStatus(
-            'reconnecting',
-            `Connection lost (${error?.message ?? 'network'}); reconnecting, nothing will be missed…`,
-          );
-        }
-      },
-      onError: (error) => {
-        if (error.code === 'CURSOR_EXPIRED')
-          return setStatus('reconnecting', 'Older locations expired; live from now.');
-        setStatus('error', describe(error));
-      },
-    });
+    const { streamCursor, geofenceEventCursor } = cursors.viewer.group;
+    stopWatching.push(
+      active.watch({
+        after: streamCursor ?? undefined,
+        onLocation: (fix) => devices.add(fix as Fix),
+        onStatus: (status, error) => {
+          if (status === 'connected') setStatus('live', `Live · group ${group}`);
+          if (status === 'reconnecting') {
+            setStatus(
+              'reconnecting',
+              `Connection lost (${error?.message ?? 'network'}); reconnecting, nothing will be missed…`,
+            );
+          }
+        },
+        onError: (error) => {
+          if (error.code === 'CURSOR_EXPIRED')
+            return setStatus('reconnecting', 'Older locations expired; live from now.');
+          setStatus('error', describe(error));
+        },
+      }),
+      watchGeofenceEvents({
+        url: new URL('/graphql', location.href).toString(),
+        apiKey: key,
+        after: geofenceEventCursor ?? undefined,
+        onEvent: (event) => {
+          events.add(event);
+          // A geofence made since the map loaded them: load them again.
+          if (!geofences.has(event.geofenceId)) void refreshGeofences(active).catch(() => {});
+        },
+        onError: (error) => setStatus('error', `Geofence events stopped: ${describe(error)}`),
+      }),
+    );
   } catch (error) {
     const failure = error as GoFindMeError;
     setStatus(
@@ -236,12 +193,9 @@ form.addEventListener('submit', (event) => {
   event.preventDefault();
   void connect(keyInput.value.trim());
 });
-window.addEventListener('resize', scheduleDraw);
-setInterval(drawList, 1000); // "seen … ago" keeps counting
 
 const saved = localStorage.getItem(KEY_STORAGE);
 if (saved) {
   keyInput.value = saved;
   void connect(saved);
 }
-scheduleDraw();
