@@ -14,6 +14,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what background work (webhook workers, live streams, browsers)
+    // brings about; on a loaded 2-core CI machine 1 s (vitest's default) is not always enough.
+    // A longer wait changes nothing for a passing test, and a test never asserts a speed.
+    expect: { poll: { timeout: 10_000 } },
     reporters: ['default', './test/helpers/failOnSkipReporter.ts'],
     // PGlite and PostgreSQL databases are made per test file; two files at once suit 2 cores.
     maxWorkers: 2,

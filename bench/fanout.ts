@@ -53,7 +53,7 @@ interface Server {
 async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server> {
   // node itself (not the tsx wrapper), so that node options such as --cpu-prof apply to the server.
   const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeOptions, 'scripts/launch.mjs', 'main'], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -25,7 +25,7 @@ import { BENCH_SERVER_ENV } from './serverEnv.ts';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..');
-const NODE_TS = [process.execPath, '--import', 'tsx'] as const;
+const LAUNCH = [process.execPath, 'scripts/launch.mjs'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -143,7 +143,7 @@ interface Figures {
 }
 
 async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(NODE_TS[0], [NODE_TS[1], NODE_TS[2], 'src/cli.ts', ...args, '--json'], {
+  const { stdout } = await run(LAUNCH[0], [LAUNCH[1], 'cli', ...args, '--json'], {
     cwd: ROOT,
     env,
   });
@@ -155,7 +155,7 @@ async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const profile = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
-  const child = spawn(NODE_TS[0], [...profile, NODE_TS[1], NODE_TS[2], 'src/main.ts'], {
+  const child = spawn(LAUNCH[0], [...profile, LAUNCH[1], 'main'], {
     cwd: ROOT,
     env: {
       ...env,

@@ -131,15 +131,11 @@ async function startServer(
   port: number,
   env: NodeJS.ProcessEnv,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [`--inspect=127.0.0.1:${port + 1}`, '--import', 'tsx', 'src/main.ts'],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env, PORT: String(port), ...BENCH_SERVER_ENV, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    },
-  );
+  const child = spawn(process.execPath, [`--inspect=127.0.0.1:${port + 1}`, 'scripts/launch.mjs', 'main'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), ...BENCH_SERVER_ENV, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     try {

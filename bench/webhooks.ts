@@ -60,7 +60,7 @@ await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
 
 async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args, '--json'], {
+  const { stdout } = await run(process.execPath, ['scripts/launch.mjs', 'cli', ...args, '--json'], {
     cwd: ROOT,
     env,
   });
@@ -69,7 +69,7 @@ async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<st
 
 async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeOptions, 'scripts/launch.mjs', 'main'], {
     cwd: ROOT,
     env: {
       ...env,

@@ -6,7 +6,11 @@ import type { Runtime } from './runtime.ts';
 /** Creates the demo group and key when the embedded database is empty; returns the key. */
 export async function bootstrapDemo(runtime: Runtime): Promise<string | undefined> {
   const { db, services } = runtime;
-  if (db.kind !== 'embedded' || !(await services.groups.isEmpty())) return undefined;
+  if (db.kind !== 'embedded') return undefined;
+  // Plain SQL: Prisma's first query compiles its query planner (WebAssembly, about half a
+  // second), which a start that creates nothing should not wait for (see Database.warmUp).
+  const [row] = await db.sql.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM groups) AS "any"');
+  if (row?.any) return undefined;
   const group = await services.groups.create('demo');
   const { key } = await services.apiKeys.create({
     groupId: group.id,

@@ -163,22 +163,27 @@ const describeKey = (key: ApiKey) =>
 
 const argv = process.argv.slice(2);
 const json = argv.includes('--json');
-run(argv).then(
-  (output) => {
-    process.stdout.write(`${json ? JSON.stringify(output.json) : output.text}\n`);
-  },
-  (error: unknown) => {
-    const known =
-      error instanceof UsageError ||
-      error instanceof AppError ||
-      error instanceof ConfigError ||
-      error instanceof DataDirInUseError;
-    const message = known
-      ? (error as Error).message
-      : `Unexpected error: ${(error as Error).stack ?? String(error)}`;
-    const code = error instanceof AppError ? error.code : error instanceof UsageError ? 'USAGE' : 'ERROR';
-    if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
-    process.stderr.write(`${message}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  },
-);
+run(argv)
+  .then(
+    (output) => {
+      process.stdout.write(`${json ? JSON.stringify(output.json) : output.text}\n`);
+    },
+    (error: unknown) => {
+      const known =
+        error instanceof UsageError ||
+        error instanceof AppError ||
+        error instanceof ConfigError ||
+        error instanceof DataDirInUseError;
+      const message = known
+        ? (error as Error).message
+        : `Unexpected error: ${(error as Error).stack ?? String(error)}`;
+      const code = error instanceof AppError ? error.code : error instanceof UsageError ? 'USAGE' : 'ERROR';
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+      process.stderr.write(`${message}\n`);
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    },
+  )
+  // Everything is closed and written (stdout and stderr are synchronous for files and pipes
+  // on Linux; the callback covers the rest): exit now rather than wait for closed database
+  // connections' sockets to finish closing, which took a third of a second.
+  .then(() => process.stdout.write('', () => process.exit()));

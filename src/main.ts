@@ -13,12 +13,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const { database } = config;
   if (database.kind === 'embedded' && !database.dataDir.startsWith('memory://')) {
-    // Creating a PGlite database takes a while (10 to 50 s): say so, or the start looks stuck.
+    // Creating a PGlite database takes a while (5 to 30 s): say so, or the start looks stuck.
     const fresh = !existsSync(path.join(database.dataDir, 'pg'));
     logger.info(
       { dataDir: database.dataDir },
       fresh
-        ? `Preparing the embedded database in ${database.dataDir} (only on the first start; it takes 10 to 50 s)…`
+        ? `Preparing the embedded database in ${database.dataDir} (only on the first start; it takes 5 to 30 s)…`
         : `Opening the embedded database in ${database.dataDir}…`,
     );
   }
@@ -29,6 +29,9 @@ async function main(): Promise<void> {
   const address = await app.start(config.port, config.host);
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
+  void runtime.db
+    .warmUp()
+    .catch((error: unknown) => logger.warn({ err: error }, 'database client warm-up failed'));
   if (config.webhooks.worker) runtime.jobs.webhookWorker.start();
   runtime.jobs.retention.start();
   const databaseShown =

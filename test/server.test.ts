@@ -106,7 +106,7 @@ describe('configuration', () => {
   });
 
   it('makes the server exit non-zero listing the problems', { timeout: 60_000 }, async () => {
-    const { code, output } = await exitOf(['src/main.ts'], { PORT: '-1', LOG_LEVEL: 'loud' });
+    const { code, output } = await exitOf(['main'], { PORT: '-1', LOG_LEVEL: 'loud' });
     expect(code).toBe(1);
     expect(output).toContain('PORT');
     expect(output).toContain('LOG_LEVEL');

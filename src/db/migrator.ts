@@ -4,10 +4,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromRoot } from '../paths.ts';
 import type { Sql } from './sql.ts';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
+export const MIGRATIONS_DIR = fromRoot('prisma', 'migrations');
 
 /** The advisory lock id Prisma Migrate uses, so our migrator and theirs exclude each other. */
 const MIGRATION_LOCK_ID = 72707369;

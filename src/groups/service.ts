@@ -42,8 +42,4 @@ export class GroupService {
     if (!group) throw notFound(`No group named "${name}"`);
     return group;
   }
-
-  async isEmpty(): Promise<boolean> {
-    return (await this.prisma.group.count()) === 0;
-  }
 }

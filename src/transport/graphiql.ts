@@ -1,6 +1,7 @@
 // GraphiQL at /graphql in a browser: served from the package (no CDN, so it works
 // offline), opening with example tabs that walk through the API and sharing one key.
 import type { GraphiQLOptions } from 'graphql-yoga';
+import { fromRoot } from '../paths.ts';
 import { type BuiltFile, type Bundle, fingerprintOf, hashedUrl, loadBundle } from '../web/static.ts';
 
 const KEY_HINT = 'paste your gfm_ key here';
@@ -168,7 +169,7 @@ export const graphiqlBundle: Bundle = {
   name: 'graphiql',
   fingerprint: async () =>
     fingerprintOf(
-      [import.meta.filename],
+      [fromRoot('src', 'transport', 'graphiql.ts')],
       [
         (await import('@graphql-yoga/render-graphiql/package.json', { with: { type: 'json' } })).default
           .version,

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { fromRoot } from '../paths.ts';
 
 /** A file as a builder produces it. */
 export interface BuiltFile {
@@ -124,7 +125,7 @@ export async function fingerprintOf(
 /** What a bundle's files are, by name, once prepared. */
 export type PreparedBundle = Map<string, StaticFile>;
 
-const DIST = path.resolve(import.meta.dirname, '..', '..', 'dist', 'web');
+const DIST = fromRoot('dist', 'web');
 
 interface Manifest {
   fingerprint: string;
@@ -169,7 +170,7 @@ const loading = new Map<string, Promise<PreparedBundle>>();
 
 /** A bundle's fingerprint and this module's own (how files are compressed and stored). */
 async function fingerprintWithPipeline(bundle: Bundle): Promise<string> {
-  return fingerprintOf([import.meta.filename], [await bundle.fingerprint()]);
+  return fingerprintOf([fromRoot('src', 'web', 'static.ts')], [await bundle.fingerprint()]);
 }
 
 async function prepare(bundle: Bundle): Promise<PreparedBundle> {

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-// Node itself with tsx's loader, as `npm start` runs it: no wrapper process between the
-// signal and the server (the tsx CLI force-kills a child that is slow to acknowledge one).
+// Node itself running the launcher, as `npm start` does (the programs compiled ahead): no
+// wrapper process between the signal and the server.
 const NODE = process.execPath;
-const TS = ['--import', 'tsx'];
+const LAUNCH = 'scripts/launch.mjs';
 const run = promisify(execFile);
 
 export interface CliResult {
@@ -19,7 +19,7 @@ export interface CliResult {
 
 export async function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(NODE, [...TS, 'src/cli.ts', ...args], {
+    const { stdout, stderr } = await run(NODE, [LAUNCH, 'cli', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
     });
@@ -75,7 +75,7 @@ export async function startServerProcess(
 }
 
 async function startServerOn(port: number, env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(NODE, [...TS, 'src/main.ts'], {
+  const child = spawn(NODE, [LAUNCH, 'main'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +106,7 @@ async function startServerOn(port: number, env: Record<string, string>): Promise
 
 /** Runs `npm run worker` (src/worker.ts); resolves once it says it is running. */
 export async function startWorkerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(NODE, [...TS, 'src/worker.ts'], {
+  const child = spawn(NODE, [LAUNCH, 'worker'], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,7 +133,7 @@ export async function exitOf(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(NODE, [...TS, ...args], {
+  const child = spawn(NODE, [LAUNCH, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -153,7 +153,7 @@ export interface SimulatorProcess {
 
 /** Runs `npm run simulate -- <args>` (src/simulator/main.ts). */
 export function startSimulatorProcess(args: string[], env: Record<string, string> = {}): SimulatorProcess {
-  const child = spawn(NODE, [...TS, 'src/simulator/main.ts', ...args], {
+  const child = spawn(NODE, [LAUNCH, 'simulate', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

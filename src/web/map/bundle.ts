@@ -7,10 +7,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type BuildOptions, build } from 'esbuild';
+import { fromRoot } from '../../paths.ts';
 import { type Bundle, fingerprintOf } from '../static.ts';
 
-const MAP_DIR = import.meta.dirname;
-const CLIENT_DIR = path.join(MAP_DIR, '..', '..', 'client');
+const MAP_DIR = fromRoot('src', 'web', 'map');
+const CLIENT_DIR = fromRoot('src', 'client');
 const require = createRequire(import.meta.url);
 const LEAFLET_CSS = require.resolve('leaflet/dist/leaflet.css');
 const LEAFLET_VERSION = (require('leaflet/package.json') as { version: string }).version;
