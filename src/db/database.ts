@@ -42,7 +42,7 @@ function openPostgres(url: string, poolSize: number): Database {
 }
 
 /** The embedded database's shared buffers (PostgreSQL's default is 128MB). */
-const EMBEDDED_SHARED_BUFFERS = '16MB';
+const EMBEDDED_SHARED_BUFFERS = '32MB';
 
 async function openEmbedded(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
@@ -50,8 +50,8 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   let db: PGlite;
   try {
     db = await PGlite.create(inMemory ? dataDir : path.join(dataDir, 'pg'), {
-      // PostgreSQL's 128 MB of shared buffers cost the start most of a second (allocating and
-      // clearing them in WebAssembly) and the process 128 MB; the operating system's file
+      // PostgreSQL's 128 MB of shared buffers cost the start about half a second (allocating
+      // and clearing them in WebAssembly) and the process 128 MB; the operating system's file
       // cache holds the data files anyway.
       startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`],
     });
