@@ -1,0 +1,208 @@
+// History at scale: seeds a PostgreSQL database with many locations (generated in SQL, not
+// through the API: 10,000,000 over 10,000 devices of one group, spread over 10 days, by
+// default), then times the history queries a dashboard makes, through the GraphQL API:
+//
+//   - the latest page of one device: locations(deviceId, last: 100)
+//   - a page deep in one device's history, by cursor: locations(deviceId, first: 100, after)
+//   - the first page of devices with their last location: devices(first: 100) { lastLocation }
+//   - a 10-minute window over every device: locations(from, to, first: 100)
+//
+// Each query runs --requests times one after the other (a random device or window each
+// time); it prints p50 and p99. Seeding 10 million rows takes a few minutes.
+//
+//   npm run bench:history -- [--rows 10000000] [--devices 10000] [--requests 200]
+//
+// PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
+// a throw-away database is created next to it and dropped afterwards.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
+import { BENCH_SERVER_ENV } from './serverEnv.ts';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(import.meta.dirname, '..');
+const PORT = 4670;
+const DAY_MS = 86_400_000;
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000000' },
+    devices: { type: 'string', default: '10000' },
+    requests: { type: 'string', default: '200' },
+  },
+});
+const rows = Number(values.rows);
+const devices = Number(values.devices);
+const requests = Number(values.requests);
+/** Every device reports every `step` ms; the history ends now. */
+const span = 10 * DAY_MS;
+const perDevice = Math.ceil(rows / devices);
+const step = Math.floor(span / perDevice);
+const end = Date.now();
+const start = end - perDevice * step;
+const deviceId = (n: number) => `dev-${String(n).padStart(5, '0')}`;
+
+async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['scripts/launch.mjs', 'main'], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(PORT), ...BENCH_SERVER_ENV, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`http://127.0.0.1:${PORT}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('the server did not start');
+}
+
+async function seed(url: string, groupId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const started = performance.now();
+    await client.query(
+      `INSERT INTO devices (group_id, device_id)
+       SELECT $1, 'dev-' || lpad(n::text, 5, '0') FROM generate_series(0, $2 - 1) n`,
+      [groupId, devices],
+    );
+    // Foreign keys are known to hold here: skip their per-row checks while seeding.
+    await client.query('SET session_replication_role = replica');
+    const batch = 1_000_000;
+    for (let first = 1; first <= rows; first += batch) {
+      const last = Math.min(rows, first + batch - 1);
+      await client.query(
+        `INSERT INTO locations (group_id, sequence, device_id, latitude, longitude, accuracy, speed,
+                                heading, battery, recorded_at, received_at)
+         SELECT $1, s, 'dev-' || lpad(((s - 1) % $2)::text, 5, '0'),
+                52.3 + ((s * 7919) % 10007) / 25000.0, 13.1 + ((s * 104729) % 10009) / 15000.0,
+                5 + s % 20, (s % 30)::float, (s % 360)::float, 100 - (s / $2) % 100,
+                to_timestamp(($3 + ((s - 1) / $2) * $4) / 1000.0),
+                to_timestamp(($3 + ((s - 1) / $2) * $4 + 500) / 1000.0)
+         FROM generate_series($5::bigint, $6::bigint) s`,
+        [groupId, devices, start, step, first, last],
+      );
+      process.stdout.write(
+        `  seeded ${last.toLocaleString('en')} locations (${((performance.now() - started) / 1000).toFixed(0)} s)\n`,
+      );
+    }
+    await client.query('SET session_replication_role = DEFAULT');
+    await client.query('UPDATE groups SET last_sequence = $2 WHERE id = $1', [groupId, rows]);
+    await client.query('VACUUM ANALYZE locations');
+    await client.query('VACUUM ANALYZE devices');
+    const { rows: size } = await client.query(
+      `SELECT pg_size_pretty(pg_total_relation_size('locations')) AS total`,
+    );
+    console.log(
+      `Seeded ${rows.toLocaleString('en')} locations over ${devices.toLocaleString('en')} devices in ` +
+        `${((performance.now() - started) / 1000).toFixed(0)} s (table and indexes: ${size[0].total}).`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+async function graphql<T = unknown>(
+  key: string,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${PORT}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data: T; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function time(label: string, request: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < 10; i++) await request(); // warm up
+  const took: number[] = [];
+  for (let i = 0; i < requests; i++) {
+    const started = performance.now();
+    await request();
+    took.push(performance.now() - started);
+  }
+  took.sort((a, b) => a - b);
+  const at = (q: number) => took[Math.min(took.length - 1, Math.floor(q * took.length))]!.toFixed(1);
+  console.log(`${label.padEnd(58)} p50 ${at(0.5).padStart(6)} ms   p99 ${at(0.99).padStart(6)} ms`);
+}
+
+const random = (n: number) => Math.floor(Math.random() * n);
+const FIELDS = 'cursor latitude longitude recordedAt';
+
+const base = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const name = `gofindme_history_${process.pid}`;
+const admin = new pg.Client({ connectionString: base });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const url = new URL(base);
+url.pathname = `/${name}`;
+const env = { ...process.env, DATABASE_URL: url.toString() };
+let server: ChildProcess | undefined;
+try {
+  server = await startServer(env); // applies the migrations
+  const cli = async (...args: string[]) =>
+    JSON.parse(
+      (await run(process.execPath, ['scripts/launch.mjs', 'cli', ...args, '--json'], { cwd: ROOT, env }))
+        .stdout,
+    );
+  const group = await cli('groups', 'create', 'history');
+  const { key } = await cli('keys', 'create', '--group', 'history', '--name', 'bench', '--scopes', 'all');
+  await seed(url.toString(), group.id);
+
+  await time('locations(deviceId, last: 100): the latest page', () =>
+    graphql(
+      key,
+      `query($d: String!) { locations(deviceId: $d, last: 100) { edges { node { ${FIELDS} } } } }`,
+      { d: deviceId(random(devices)) },
+    ),
+  );
+  await time('locations(deviceId, first: 100, after): a page deep in it', async () => {
+    const d = deviceId(random(devices));
+    const from = new Date(start + random(span / 2)).toISOString();
+    const first = await graphql<{ locations: { pageInfo: { endCursor: string | null } } }>(
+      key,
+      'query($d: String!, $from: DateTime) { locations(deviceId: $d, from: $from, first: 1) { pageInfo { endCursor } } }',
+      { d, from },
+    );
+    return graphql(
+      key,
+      `query($d: String!, $after: String) { locations(deviceId: $d, first: 100, after: $after) { edges { node { ${FIELDS} } } } }`,
+      { d, after: first.locations.pageInfo.endCursor },
+    );
+  });
+  await time('devices(first: 100) { lastLocation }', () =>
+    graphql(
+      key,
+      `query($after: String) { devices(first: 100, after: $after) { edges { node { deviceId lastLocation { ${FIELDS} } } } } }`,
+      {},
+    ),
+  );
+  await time('locations(from, to: +10 min, first: 100): every device', () => {
+    const from = start + random(span - 600_000);
+    return graphql(
+      key,
+      `query($from: DateTime, $to: DateTime) { locations(from: $from, to: $to, first: 100) { edges { node { deviceId ${FIELDS} } } } }`,
+      { from: new Date(from).toISOString(), to: new Date(from + 600_000).toISOString() },
+    );
+  });
+  console.log('(the deep-page figure includes the query that finds its cursor)');
+} finally {
+  if (server) {
+    const exited = new Promise((r) => server!.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+  await admin.end();
+}
