@@ -3,9 +3,9 @@
 // `deviceIds`, ends the visits of the devices inside it: each gets an EXIT flagged
 // `removed`, stored in the same transaction under the group's lock, like every event.
 import { geofenceCursor, geofenceEventCursor } from '../cursors.ts';
-import { withinLimit } from '../db/limits.ts';
+import { type GroupLimit, withinLimit } from '../db/limits.ts';
 import type { Sql, SqlClient } from '../db/sql.ts';
-import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
+import { InputError, type InputIssue, notFound } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { checkDeviceId, type InGroup, isUuid, NOT_PRINTABLE_1_TO_128, PRINTABLE_1_TO_128 } from '../ids.ts';
 import { LOCATION_COLUMNS, type LocationRow, toLocation } from '../locations/record.ts';
@@ -113,15 +113,14 @@ export class GeofenceService {
 
   async create(groupId: string, input: GeofenceInput): Promise<Geofence> {
     const data = this.validate(input, true);
-    const row = await withinLimit(this.prisma, 'geofences', groupId, async (tx) => {
-      const count = await tx.geofence.count({ where: { groupId } });
-      if (count >= this.deps.maxPerGroup) {
-        throw new AppError(
-          'CONFLICT',
-          `A group can have at most ${this.deps.maxPerGroup} geofences (GEOFENCES_MAX_PER_GROUP); delete one first`,
-        );
-      }
-      return tx.geofence.create({
+    const limit: GroupLimit = {
+      what: 'geofences',
+      max: this.deps.maxPerGroup,
+      setting: 'GEOFENCES_MAX_PER_GROUP',
+      count: (tx) => tx.geofence.count({ where: { groupId } }),
+    };
+    const row = await withinLimit(this.prisma, groupId, limit, (tx) =>
+      tx.geofence.create({
         data: {
           groupId,
           name: data.name!,
@@ -130,8 +129,8 @@ export class GeofenceService {
           deviceIds: data.deviceIds ?? [],
           dwellSeconds: data.dwellSeconds ?? null,
         },
-      });
-    });
+      }),
+    );
     await this.changed(groupId);
     return fromRow(row);
   }

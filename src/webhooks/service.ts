@@ -2,7 +2,7 @@
 // enqueued by the location writer (same statement as the location); this service
 // enqueues test events and requeues deliveries (redeliver, replay).
 import { deliveryCursor } from '../cursors.ts';
-import { withinLimit } from '../db/limits.ts';
+import { type GroupLimit, withinLimit } from '../db/limits.ts';
 import { prismaTransactionSql, type Sql } from '../db/sql.ts';
 import { AppError, InputError, type InputIssue, notFound } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
@@ -119,15 +119,14 @@ export class WebhookService {
   async create(groupId: string, input: CreateWebhookInput): Promise<{ webhook: Webhook; secret: string }> {
     const data = await this.validate(input, true);
     const secret = newSecret();
-    const webhook = await withinLimit(this.prisma, 'webhooks', groupId, async (tx) => {
-      const count = await tx.webhook.count({ where: { groupId } });
-      if (count >= this.options.maxPerGroup) {
-        throw new AppError(
-          'CONFLICT',
-          `A group can have at most ${this.options.maxPerGroup} webhooks (WEBHOOKS_MAX_PER_GROUP); delete one first`,
-        );
-      }
-      return tx.webhook.create({
+    const limit: GroupLimit = {
+      what: 'webhooks',
+      max: this.options.maxPerGroup,
+      setting: 'WEBHOOKS_MAX_PER_GROUP',
+      count: (tx) => tx.webhook.count({ where: { groupId } }),
+    };
+    const webhook = await withinLimit(this.prisma, groupId, limit, (tx) =>
+      tx.webhook.create({
         data: {
           groupId,
           url: data.url!,
@@ -137,8 +136,8 @@ export class WebhookService {
           secret,
         },
         select: WEBHOOK_SELECT,
-      });
-    });
+      }),
+    );
     return { webhook, secret };
   }
 
