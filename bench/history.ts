@@ -14,14 +14,11 @@
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import type { ChildProcess } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { BENCH_SERVER_ENV } from './serverEnv.ts';
+import { cli, startServer, stopServer, withThrowawayDatabase } from './harness.ts';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '..');
 const PORT = 4670;
 const DAY_MS = 86_400_000;
 
@@ -42,26 +39,6 @@ const step = Math.floor(span / perDevice);
 const end = Date.now();
 const start = end - perDevice * step;
 const deviceId = (n: number) => `dev-${String(n).padStart(5, '0')}`;
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['scripts/launch.mjs', 'main'], {
-    cwd: ROOT,
-    env: { ...env, PORT: String(PORT), ...BENCH_SERVER_ENV, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${PORT}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the server did not start');
-}
 
 async function seed(url: string, groupId: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -140,69 +117,63 @@ async function time(label: string, request: () => Promise<unknown>): Promise<voi
 const random = (n: number) => Math.floor(Math.random() * n);
 const FIELDS = 'cursor latitude longitude recordedAt';
 
-const base = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const name = `gofindme_history_${process.pid}`;
-const admin = new pg.Client({ connectionString: base });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(base);
-url.pathname = `/${name}`;
-const env = { ...process.env, DATABASE_URL: url.toString() };
-let server: ChildProcess | undefined;
-try {
-  server = await startServer(env); // applies the migrations
-  const cli = async (...args: string[]) =>
-    JSON.parse(
-      (await run(process.execPath, ['scripts/launch.mjs', 'cli', ...args, '--json'], { cwd: ROOT, env }))
-        .stdout,
+await withThrowawayDatabase('gofindme_history', async (url) => {
+  const env = { ...process.env, DATABASE_URL: url };
+  let server: ChildProcess | undefined;
+  try {
+    server = await startServer(env, PORT); // applies the migrations
+    const group = await cli(env, 'groups', 'create', 'history');
+    const created = await cli(
+      env,
+      'keys',
+      'create',
+      '--group',
+      'history',
+      '--name',
+      'bench',
+      '--scopes',
+      'all',
     );
-  const group = await cli('groups', 'create', 'history');
-  const { key } = await cli('keys', 'create', '--group', 'history', '--name', 'bench', '--scopes', 'all');
-  await seed(url.toString(), group.id);
-
-  await time('locations(deviceId, last: 100): the latest page', () =>
-    graphql(
-      key,
-      `query($d: String!) { locations(deviceId: $d, last: 100) { edges { node { ${FIELDS} } } } }`,
-      { d: deviceId(random(devices)) },
-    ),
-  );
-  await time('locations(deviceId, first: 100, after): a page deep in it', async () => {
-    const d = deviceId(random(devices));
-    const from = new Date(start + random(span / 2)).toISOString();
-    const first = await graphql<{ locations: { pageInfo: { endCursor: string | null } } }>(
-      key,
-      'query($d: String!, $from: DateTime) { locations(deviceId: $d, from: $from, first: 1) { pageInfo { endCursor } } }',
-      { d, from },
+    const key = String(created.key);
+    await seed(url, String(group.id));
+    await time('locations(deviceId, last: 100): the latest page', () =>
+      graphql(
+        key,
+        `query($d: String!) { locations(deviceId: $d, last: 100) { edges { node { ${FIELDS} } } } }`,
+        { d: deviceId(random(devices)) },
+      ),
     );
-    return graphql(
-      key,
-      `query($d: String!, $after: String) { locations(deviceId: $d, first: 100, after: $after) { edges { node { ${FIELDS} } } } }`,
-      { d, after: first.locations.pageInfo.endCursor },
+    await time('locations(deviceId, first: 100, after): a page deep in it', async () => {
+      const d = deviceId(random(devices));
+      const from = new Date(start + random(span / 2)).toISOString();
+      const first = await graphql<{ locations: { pageInfo: { endCursor: string | null } } }>(
+        key,
+        'query($d: String!, $from: DateTime) { locations(deviceId: $d, from: $from, first: 1) { pageInfo { endCursor } } }',
+        { d, from },
+      );
+      return graphql(
+        key,
+        `query($d: String!, $after: String) { locations(deviceId: $d, first: 100, after: $after) { edges { node { ${FIELDS} } } } }`,
+        { d, after: first.locations.pageInfo.endCursor },
+      );
+    });
+    await time('devices(first: 100) { lastLocation }', () =>
+      graphql(
+        key,
+        `query($after: String) { devices(first: 100, after: $after) { edges { node { deviceId lastLocation { ${FIELDS} } } } } }`,
+        {},
+      ),
     );
-  });
-  await time('devices(first: 100) { lastLocation }', () =>
-    graphql(
-      key,
-      `query($after: String) { devices(first: 100, after: $after) { edges { node { deviceId lastLocation { ${FIELDS} } } } } }`,
-      {},
-    ),
-  );
-  await time('locations(from, to: +10 min, first: 100): every device', () => {
-    const from = start + random(span - 600_000);
-    return graphql(
-      key,
-      `query($from: DateTime, $to: DateTime) { locations(from: $from, to: $to, first: 100) { edges { node { deviceId ${FIELDS} } } } }`,
-      { from: new Date(from).toISOString(), to: new Date(from + 600_000).toISOString() },
-    );
-  });
-  console.log('(the deep-page figure includes the query that finds its cursor)');
-} finally {
-  if (server) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
+    await time('locations(from, to: +10 min, first: 100): every device', () => {
+      const from = start + random(span - 600_000);
+      return graphql(
+        key,
+        `query($from: DateTime, $to: DateTime) { locations(from: $from, to: $to, first: 100) { edges { node { deviceId ${FIELDS} } } } }`,
+        { from: new Date(from).toISOString(), to: new Date(from + 600_000).toISOString() },
+      );
+    });
+    console.log('(the deep-page figure includes the query that finds its cursor)');
+  } finally {
+    if (server) await stopServer(server);
   }
-  await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-  await admin.end();
-}
+});

@@ -14,18 +14,12 @@
 // a throw-away database is created next to it and dropped afterwards. The server logs at
 // BENCH_LOG_LEVEL (default warn; info adds one line per request); with BENCH_PROFILE_DIR
 // it writes a CPU profile (.cpuprofile) there.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import pg from 'pg';
-import { BENCH_SERVER_ENV } from './serverEnv.ts';
-
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '..');
-const LAUNCH = [process.execPath, 'scripts/launch.mjs'] as const;
+import { cli, startServer, stopServer, withThrowawayDatabase } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -142,44 +136,10 @@ interface Figures {
   errors: number;
 }
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(LAUNCH[0], [LAUNCH[1], 'cli', ...args, '--json'], {
-    cwd: ROOT,
-    env,
-  });
-  return JSON.parse(stdout);
-}
-
-async function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  // BENCH_PROFILE_DIR: the server writes a CPU profile there when it stops (node --cpu-prof).
-  const profile = process.env.BENCH_PROFILE_DIR
-    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-    : [];
-  const child = spawn(LAUNCH[0], [...profile, LAUNCH[1], 'main'], {
-    cwd: ROOT,
-    env: {
-      ...env,
-      PORT: String(port),
-      ...BENCH_SERVER_ENV,
-      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('server did not start');
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
+// BENCH_PROFILE_DIR: the server writes a CPU profile there when it stops (node --cpu-prof).
+const PROFILE = process.env.BENCH_PROFILE_DIR
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+  : [];
 
 let counter = 0;
 /** Fixes no earlier request sent: 1000 devices, positions that differ, a unique clientId each. */
@@ -339,7 +299,7 @@ function line(label: string, scenario: Scenario, figures: Figures[], extra = '')
 async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<void> {
   const key = await createKey(env, 'bench');
   const geoKey = geofenceCount > 0 ? await createKey(env, 'bench-geofences') : undefined;
-  const server = await startServer(env);
+  const server = await startServer(env, port, PROFILE);
   try {
     if (geoKey) {
       const started = Date.now();
@@ -391,17 +351,7 @@ if (values.db === 'embedded' || values.db === 'both') {
   }
 }
 if (values.db === 'postgres' || values.db === 'both') {
-  const adminUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `gofindme_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  try {
-    await benchDatabase('postgres', { ...process.env, DATABASE_URL: url.toString() });
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+  await withThrowawayDatabase('gofindme_bench', (url) =>
+    benchDatabase('postgres', { ...process.env, DATABASE_URL: url }),
+  );
 }

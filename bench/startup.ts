@@ -8,16 +8,13 @@
 // the process. The first start of an embedded database (creating it) is timed once apart.
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import pg from 'pg';
+import { parseArgs } from 'node:util';
+import { cli, ROOT, stopServer, withThrowawayDatabase } from './harness.ts';
 
-const run = promisify(execFile);
-const ROOT = path.resolve(import.meta.dirname, '..');
-const LAUNCH = 'scripts/launch.mjs';
 const PORT = 4650;
 
 const { values } = parseArgs({
@@ -28,12 +25,12 @@ const runs = Number(values.runs);
 /** Milliseconds from spawning the server to its first 200 on /readyz; then stops it. */
 async function timeStart(env: Record<string, string>): Promise<number> {
   const started = performance.now();
-  const child = spawn(process.execPath, [LAUNCH, 'main'], {
+  // Not the harness's startServer: this polls /readyz every 10 ms, and with the user's settings.
+  const child = spawn(process.execPath, ['scripts/launch.mjs', 'main'], {
     cwd: ROOT,
     env: { ...process.env, PORT: String(PORT), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
@@ -45,14 +42,13 @@ async function timeStart(env: Record<string, string>): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    await stopServer(child);
   }
 }
 
 async function timeCli(args: string[], env: Record<string, string>): Promise<number> {
   const started = performance.now();
-  await run(process.execPath, [LAUNCH, 'cli', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+  await cli({ ...process.env, ...env }, ...args);
   return performance.now() - started;
 }
 
@@ -67,14 +63,14 @@ async function bench(name: string, env: Record<string, string>) {
   const clis: number[] = [];
   for (let i = 0; i < runs; i++) {
     starts.push(await timeStart(env));
-    clis.push(await timeCli(['groups', 'list', '--json'], env));
+    clis.push(await timeCli(['groups', 'list'], env));
   }
   show(`${name}: npm start, ready (existing database)`, starts);
   show(`${name}: npm run cli -- groups list`, clis);
 }
 
 // The build of the current sources exists before anything is timed (npm ci makes it).
-await run(process.execPath, [LAUNCH, 'cli', '--help'], { cwd: ROOT }).catch(() => {});
+await cli(process.env, '--help').catch(() => {});
 
 if (values.db === 'embedded' || values.db === 'both') {
   const dir = mkdtempSync(path.join(tmpdir(), 'gofindme-startup-'));
@@ -87,19 +83,9 @@ if (values.db === 'embedded' || values.db === 'both') {
   }
 }
 if (values.db === 'postgres' || values.db === 'both') {
-  const base = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const name = `gofindme_startup_${process.pid}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    const env = { DATABASE_URL: url.toString() };
+  await withThrowawayDatabase('gofindme_startup', async (url) => {
+    const env = { DATABASE_URL: url };
     show('postgres: first start (applies migrations)', [await timeStart(env)]);
     await bench('postgres', env);
-  } finally {
-    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
-    await admin.end();
-  }
+  });
 }
