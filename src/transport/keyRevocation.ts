@@ -24,22 +24,35 @@ export function useKeyRevocation(sessions: KeySessions): Plugin<Context> {
   };
 }
 
-/** The stream until `register`'s callback runs; then one error result, and done. */
-function endWhenRevoked(
+/**
+ * The stream until `register`'s callback runs; then one error result, and done.
+ *
+ * A waiting next() is answered by whichever comes first, the source's next item or the
+ * revocation, without Promise.race on a long-lived promise: each race would leave a
+ * reaction on it that lives as long as the stream (every event of a long subscription
+ * would add one).
+ */
+export function endWhenRevoked(
   source: AsyncIterable<ExecutionResult>,
   register: (end: () => void) => () => void,
 ): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
   let state: 'open' | 'revoked' | 'done' = 'open';
-  let wake: (() => void) | undefined;
-  const revokedSignal = new Promise<'revoked'>((resolve) => {
-    wake = () => resolve('revoked');
-  });
+  /** Answers the next() in progress, if any. */
+  let answer: ((step: IteratorResult<ExecutionResult>) => void) | undefined;
+  const revokedResult = (): IteratorResult<ExecutionResult> => {
+    state = 'done';
+    return { done: false, value: { errors: [revoked()] } };
+  };
   const unregister = register(() => {
     if (state !== 'open') return;
     state = 'revoked';
     unregister();
-    wake?.();
+    if (answer) {
+      const waiting = answer;
+      answer = undefined;
+      waiting(revokedResult());
+    }
     void iterator.return?.();
   });
   const finish = async () => {
@@ -49,22 +62,28 @@ function endWhenRevoked(
     return { done: true as const, value: undefined };
   };
   return {
-    next: async () => {
-      if (state === 'open') {
-        const step = await Promise.race([iterator.next(), revokedSignal]);
-        if (step !== 'revoked') {
-          if (step.done) {
-            if (state === 'open') unregister();
-            state = 'done';
-          }
-          return step;
-        }
-      }
-      if (state === 'revoked') {
-        state = 'done';
-        return { done: false, value: { errors: [revoked()] } };
-      }
-      return { done: true, value: undefined };
+    next: () => {
+      if (state === 'revoked') return Promise.resolve(revokedResult());
+      if (state === 'done') return Promise.resolve({ done: true, value: undefined });
+      return new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+        answer = resolve;
+        iterator.next().then(
+          (step) => {
+            if (answer !== resolve) return; // revoked meanwhile: already answered
+            answer = undefined;
+            if (step.done) {
+              if (state === 'open') unregister();
+              state = 'done';
+            }
+            resolve(step);
+          },
+          (error: unknown) => {
+            if (answer !== resolve) return;
+            answer = undefined;
+            reject(error);
+          },
+        );
+      });
     },
     return: finish,
     throw: async (error) => {
