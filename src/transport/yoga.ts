@@ -40,6 +40,10 @@ export function createGraphQLServer(
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // The HTTP handler (app.ts) has read the body already, refusing more than MAX_BODY_BYTES
+    // with 413; Yoga's own limit would pipe it through a second stream per request (~6% of
+    // the CPU of a small mutation, most of it an AbortError built when the pipe ends).
+    maxRequestBodySize: false,
     logging: yogaLogger(logger.child({ component: 'yoga' })),
     graphiql: graphiqlOptions(),
     renderGraphiQL: graphiqlPage,
