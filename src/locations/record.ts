@@ -169,6 +169,34 @@ export function toLocation(groupId: string, row: LocationRow): Location {
   return location as Location;
 }
 
+/**
+ * The select list of a new row whose report is at hand: only what the database set
+ * (`sequence`, `received_at`); the reported columns are NULL, since `fromReport` takes
+ * them from the report (parsing 100 rows' worth of columns back is most of a batch's
+ * result).
+ */
+export const GENERATED_COLUMNS = (alias: string) =>
+  LOCATION_FIELDS.map((f) =>
+    f.reported
+      ? `NULL::${f.sqlType} AS ${f.column}`
+      : f.sqlType === 'int8'
+        ? `${alias}.${f.column}::text AS ${f.column}`
+        : `${alias}.${f.column}`,
+  ).join(', ');
+
+/** A new location: its report, and the columns the database set (selected with GENERATED_COLUMNS). */
+export function fromReport(groupId: string, report: LocationReport, row: LocationRow): Location {
+  const location: Record<string, unknown> = { groupId };
+  for (const f of LOCATION_FIELDS) {
+    location[f.name] = f.reported
+      ? report[f.name as keyof LocationReport]
+      : f.sqlType === 'int8'
+        ? BigInt(row[f.column] as string)
+        : row[f.column];
+  }
+  return location as Location;
+}
+
 /** The reported columns, in order: for INSERT column lists and `unnest` inputs. */
 export const REPORTED_COLUMNS = REPORTED_FIELDS.map((f) => f.column);
 

@@ -35,6 +35,8 @@ import { EVENT_TYPES, eventBodySql, eventTypeSql } from '../webhooks/events.ts';
 import { enqueueSql } from '../webhooks/outbox.ts';
 import type { Commit } from './afterCommit.ts';
 import {
+  fromReport,
+  GENERATED_COLUMNS,
   LOCATION_COLUMNS,
   type Location,
   type LocationReport,
@@ -300,7 +302,10 @@ export class LocationWriter {
       return undefined;
     }
     const sorted = rows.sort((a, b) => Number(a.ord) - Number(b.ord));
-    const stored = sorted.map((row) => ({ fresh: true, location: toLocation(groupId, row) }));
+    const stored = sorted.map((row) => ({
+      fresh: true,
+      location: fromReport(groupId, reports[Number(row.ord) - 1]!, row),
+    }));
     const after = plan?.committed(
       stored.map((s) => s.location),
       sorted[0]!,
@@ -450,7 +455,7 @@ inserted AS (
   RETURNING *
 ),
 ${part('ctes')}${OUTBOX}
-SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${LOCATION_COLUMNS('ins')}, q.deliveries${columns.map((c) => `, ${c}`).join('')}
+SELECT (ins.sequence - c.base)::text AS ord, true AS fresh, ${GENERATED_COLUMNS('ins')}, q.deliveries${columns.map((c) => `, ${c}`).join('')}
 FROM inserted ins, counter c, enqueued q
 UNION ALL
 SELECT e.ord::text, false, ${LOCATION_COLUMNS('e')}, 0${columns.map(() => ', NULL').join('')} FROM existing e`;
