@@ -119,6 +119,9 @@ export class LiveStreams {
   ): void {
     if (created.length === 0) return;
     this.options.onPublished?.(source.name, created.length);
+    // In memory, only this process's hub can hear it: with no stream of the group open
+    // here, there is nothing to encode (Redis carries it to other instances regardless).
+    if (this.pubsub.kind === 'memory' && !this.hubs.has(hubKeyOf(source, groupId))) return;
     this.pubsub
       .publish(source.topic, groupId, { groupId, items: created.map((item) => source.toWire(item)) })
       .catch((error: unknown) => {
@@ -313,7 +316,7 @@ export class LiveStreams {
     groupId: string,
     buffer: EventBuffer<T>,
   ): Promise<() => void> {
-    const hubKey = `${source.topic}\u0000${groupId}`;
+    const hubKey = hubKeyOf(source, groupId);
     let hub = this.hubs.get(hubKey);
     if (!hub) {
       const created: Hub = { buffers: new Set(), ready: Promise.resolve(), unsubscribe: () => {} };
@@ -454,3 +457,6 @@ class EventBuffer<T> {
     }
   }
 }
+
+/** One hub per (source, group) and process. */
+const hubKeyOf = (source: { topic: string }, groupId: string) => `${source.topic}\u0000${groupId}`;
