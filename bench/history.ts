@@ -10,13 +10,21 @@
 // Each query runs --requests times one after the other (a random device or window each
 // time); it prints p50 and p99. Seeding 10 million rows takes a few minutes.
 //
+// Then retention: reportLocation at 8 connections for 10 s alone, then again while
+// retention deletes the oldest day of rows (a tenth of them), once without pauses and
+// once as the server runs it (RetentionOptions.dutyCycle); it prints each delete batch's
+// p50/p99 and how much slower ingest was meanwhile.
+//
 //   npm run bench:history -- [--rows 10000000] [--devices 10000] [--requests 200]
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards.
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
 import pg from 'pg';
+import { pgSql } from '../src/db/sql.ts';
+import { Retention } from '../src/retention.ts';
 import { cli, startServer, stopServer, withThrowawayDatabase } from './harness.ts';
 
 const PORT = 4670;
@@ -114,6 +122,81 @@ async function time(label: string, request: () => Promise<unknown>): Promise<voi
   console.log(`${label.padEnd(58)} p50 ${at(0.5).padStart(6)} ms   p99 ${at(0.99).padStart(6)} ms`);
 }
 
+/** reportLocation at 8 connections for `seconds`: requests per second. */
+async function ingest(key: string, seconds: number): Promise<number> {
+  let n = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${PORT}/graphql`,
+    connections: 8,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        setupRequest: (sent) => ({
+          ...sent,
+          body: JSON.stringify({
+            query: 'mutation R($input: LocationInput!) { reportLocation(input: $input) { id } }',
+            variables: {
+              input: {
+                deviceId: deviceId(n++ % devices),
+                latitude: 52.4,
+                longitude: 13.4,
+                recordedAt: new Date().toISOString(),
+              },
+            },
+          }),
+        }),
+      },
+    ],
+  });
+  return (result.requests.total - result.non2xx - result.errors) / seconds;
+}
+
+/** Ingest alone, then while retention deletes the oldest remaining day, unpaced and paced. */
+async function retentionUnderLoad(url: string, key: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  try {
+    const alone = await ingest(key, 10);
+    console.log(`${'reportLocation @8 alone'.padEnd(58)} ${alone.toFixed(0).padStart(6)} req/s`);
+    const runs: [string, number | undefined, number][] = [
+      ['without pauses', 1, 9],
+      ['as the server runs it', undefined, 8],
+    ];
+    for (const [label, dutyCycle, days] of runs) {
+      const batches: number[] = [];
+      const retention = new Retention(pgSql(pool), {
+        days,
+        intervalMs: DAY_MS,
+        dutyCycle,
+        onBatch: (ms) => batches.push(ms),
+      });
+      const started = performance.now();
+      let finished = 0;
+      const running = retention.runOnce(new Date(end)).then((result) => {
+        finished = performance.now() - started;
+        return result;
+      });
+      const during = await ingest(key, 10);
+      const { locations } = await running;
+      batches.sort((a, b) => a - b);
+      const at = (q: number) =>
+        batches[Math.min(batches.length - 1, Math.floor(q * batches.length))]!.toFixed(1);
+      console.log(
+        `retention ${label}: ${locations.toLocaleString('en')} rows in ${(finished / 1000).toFixed(1)} s, ` +
+          `${batches.length} batches, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
+      );
+      const slower = (1 - during / alone) * 100;
+      const overlap = finished < 10_000 ? ` (retention ran ${(finished / 1000).toFixed(1)} s of the 10)` : '';
+      console.log(
+        `${'  reportLocation @8 meanwhile'.padEnd(58)} ${during.toFixed(0).padStart(6)} req/s, ${slower.toFixed(0)}% slower${overlap}`,
+      );
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
 const random = (n: number) => Math.floor(Math.random() * n);
 const FIELDS = 'cursor latitude longitude recordedAt';
 
@@ -173,6 +256,7 @@ await withThrowawayDatabase('gofindme_history', async (url) => {
       );
     });
     console.log('(the deep-page figure includes the query that finds its cursor)');
+    await retentionUnderLoad(url, key);
   } finally {
     if (server) await stopServer(server);
   }

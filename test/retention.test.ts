@@ -190,6 +190,28 @@ describe('retention', () => {
     expect(await cursorsOf(key)).toHaveLength(4);
   });
 
+  it('leaves the database to the writes most of the time: it pauses after each batch', async () => {
+    const key = await server.key();
+    await report(key, 13);
+    await age(key, 13);
+    const batches: number[] = [];
+    // A quarter of the time at work: after each batch it waits three times as long.
+    const paced = new Retention(server.runtime.db.sql, {
+      days: 30,
+      intervalMs: 3_600_000,
+      batchSize: 4,
+      onBatch: (ms) => batches.push(ms),
+    });
+    const started = performance.now();
+    expect((await paced.runOnce()).locations).toBe(13);
+    const elapsed = performance.now() - started;
+    // Locations 4 + 4 + 4 + 1 rows, then one (empty) batch each of geofence events and deliveries.
+    expect(batches).toHaveLength(6);
+    // Each full batch is followed by a pause of three times its duration.
+    const paused = batches.slice(0, 3).reduce((sum, ms) => sum + 3 * ms, 0);
+    expect(elapsed).toBeGreaterThanOrEqual(batches.reduce((a, b) => a + b, 0) + paused - 3);
+  });
+
   it('keeps everything with RETENTION_DAYS=0', async () => {
     const key = await server.key();
     await report(key, 2);
