@@ -1,7 +1,8 @@
 // Fan-out benchmark: N live subscribers (WebSocket and/or SSE) spread over G groups,
 // locations reported at a fixed rate, and for each delivery the time from sending the
-// report to receiving it. Also: time to connect everyone, and server memory per
-// connection. With --instances 2, two servers share PostgreSQL and Redis; subscribers
+// report to receiving it. Also: time to connect everyone, and server memory per idle
+// connection: the server's heap and RSS after a full garbage collection (asked of it through
+// its inspector, on a loopback port) before and after the subscribers connect. With --instances 2, two servers share PostgreSQL and Redis; subscribers
 // connect to both and reports go to both.
 //
 //   npm run bench:fanout -- --subscribers 1000 --groups 1 --rate 10 --duration 10 \
@@ -48,26 +49,63 @@ const QUERY = 'subscription { locationUpdates { cursor clientId } }';
 interface Server {
   url: string;
   child: ChildProcess;
+  /** The server's inspector (node --inspect), to collect garbage before measuring memory. */
+  inspectorPort: number;
+}
+
+/** The server's heap in use and RSS right after a full garbage collection. */
+async function memoryAfterGc(server: Server): Promise<{ heap: number; rss: number }> {
+  const [target] = (await (await fetch(`http://127.0.0.1:${server.inspectorPort}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const socket = new WebSocket(target!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let id = 0;
+  const call = (method: string) =>
+    new Promise<Record<string, number>>((resolve) => {
+      const mine = ++id;
+      const onMessage = (data: WebSocket.RawData) => {
+        const message = JSON.parse(String(data)) as { id?: number; result: Record<string, number> };
+        if (message.id !== mine) return;
+        socket.off('message', onMessage);
+        resolve(message.result);
+      };
+      socket.on('message', onMessage);
+      socket.send(JSON.stringify({ id: mine, method }));
+    });
+  try {
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage'); // what the first freed may hold more
+    const { usedSize } = await call('Runtime.getHeapUsage');
+    return { heap: usedSize!, rss: rssOf(server.child.pid!) };
+  } finally {
+    socket.close();
+  }
 }
 
 async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<Server> {
   // node itself (not the tsx wrapper), so that node options such as --cpu-prof apply to the server.
   const nodeOptions = (process.env.BENCH_SERVER_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeOptions, 'scripts/launch.mjs', 'main'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...env,
-      PORT: String(port),
-      ...BENCH_SERVER_ENV,
-      LOG_LEVEL: 'warn',
+  const inspectorPort = port + 1000;
+  const child = spawn(
+    process.execPath,
+    [...nodeOptions, `--inspect=127.0.0.1:${inspectorPort}`, 'scripts/launch.mjs', 'main'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        PORT: String(port),
+        ...BENCH_SERVER_ENV,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child, inspectorPort };
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -162,8 +200,9 @@ interface Figures {
   p99: number;
   max: number;
   connectMs: number;
-  wsBytes: number;
-  sseBytes: number;
+  /** Per idle connection, after a full garbage collection. */
+  heapBytes: number;
+  rssBytes: number;
 }
 
 async function runOnce(servers: Server[], keys: string[]): Promise<Figures> {
@@ -174,10 +213,9 @@ async function runOnce(servers: Server[], keys: string[]): Promise<Figures> {
     latencies.push(performance.timeOrigin + performance.now() - sent);
     delivered++;
   };
-  const rssBefore = servers.map((s) => rssOf(s.child.pid!));
+  const before = await Promise.all(servers.map(memoryAfterGc));
   const started = performance.now();
   const closers: (() => void)[] = [];
-  let sseCount = 0;
   // Connect in waves so the accept queue is not flooded.
   for (let i = 0; i < N; i += 200) {
     const wave = [];
@@ -185,16 +223,16 @@ async function runOnce(servers: Server[], keys: string[]): Promise<Figures> {
       const server = servers[j % servers.length]!;
       const key = keys[j % G]!;
       const sse = j < N * SSE_SHARE;
-      if (sse) sseCount++;
+
       wave.push(sse ? sseSubscriber(server.url, key, onEvent) : wsSubscriber(server.url, key, onEvent));
     }
     closers.push(...(await Promise.all(wave)));
   }
   const connectMs = performance.now() - started;
   await new Promise((r) => setTimeout(r, 1000)); // let every subscription reach the live phase
-  global.gc?.();
-  const rssAfter = servers.map((s) => rssOf(s.child.pid!));
-  const perConnection = (rssAfter.reduce((a, b) => a + b, 0) - rssBefore.reduce((a, b) => a + b, 0)) / N;
+  const after = await Promise.all(servers.map(memoryAfterGc));
+  const perConnection = (what: 'heap' | 'rss') =>
+    after.reduce((sum, m, i) => sum + m[what] - before[i]![what], 0) / N;
 
   // Report at a fixed rate, round-robin over groups and instances.
   const total = RATE * DURATION;
@@ -239,8 +277,8 @@ async function runOnce(servers: Server[], keys: string[]): Promise<Figures> {
     p99: percentile(sorted, 99),
     max: sorted.at(-1) ?? NaN,
     connectMs,
-    wsBytes: N - sseCount > 0 ? perConnection : NaN,
-    sseBytes: sseCount > 0 ? perConnection : NaN,
+    heapBytes: perConnection('heap'),
+    rssBytes: perConnection('rss'),
   };
 }
 
@@ -301,7 +339,8 @@ async function main() {
       console.log(
         `  run ${r + 1}: delivered ${f.delivered}/${f.expected} (${((100 * f.delivered) / f.expected).toFixed(2)}%), ` +
           `latency p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms, max ${f.max.toFixed(1)} ms, ` +
-          `connect ${(f.connectMs / 1000).toFixed(2)} s, server RSS ${((Number.isNaN(f.wsBytes) ? f.sseBytes : f.wsBytes) / 1024).toFixed(1)} KiB/connection, ` +
+          `connect ${(f.connectMs / 1000).toFixed(2)} s, per idle connection ${(f.heapBytes / 1024).toFixed(1)} KiB heap, ` +
+          `${(f.rssBytes / 1024).toFixed(1)} KiB RSS, ` +
           `server RSS now ${(servers.map((s) => rssOf(s.child.pid!)).reduce((a, b) => a + b, 0) / 1024 ** 2).toFixed(0)} MiB`,
       );
     }
@@ -309,7 +348,8 @@ async function main() {
       const m = (f: (x: Figures) => number) => median(all.map(f));
       console.log(
         `  median: delivered ${(100 * m((f) => f.delivered / f.expected)).toFixed(2)}%, p50 ${m((f) => f.p50).toFixed(1)} ms, ` +
-          `p99 ${m((f) => f.p99).toFixed(1)} ms, max ${m((f) => f.max).toFixed(1)} ms, connect ${(m((f) => f.connectMs) / 1000).toFixed(2)} s`,
+          `p99 ${m((f) => f.p99).toFixed(1)} ms, max ${m((f) => f.max).toFixed(1)} ms, connect ${(m((f) => f.connectMs) / 1000).toFixed(2)} s, ` +
+          `per idle connection ${(m((f) => f.heapBytes) / 1024).toFixed(1)} KiB heap, ${(m((f) => f.rssBytes) / 1024).toFixed(1)} KiB RSS`,
       );
     }
   } finally {
