@@ -15,29 +15,51 @@ export interface Context {
   transport: Transport;
 }
 
-export interface Loaders {
-  device: DataLoader<string, Device | null>;
+/**
+ * Batching loaders, each made on first use: most requests (a report, a subscription's event)
+ * use none, and a subscription's context lives as long as the subscriber.
+ */
+export class Loaders {
+  #device?: DataLoader<string, Device | null>;
+  #lastLocation?: DataLoader<string, Location | null>;
+  #geofence?: DataLoader<string, Geofence | null>;
+  #geofencesInside?: DataLoader<string, Geofence[]>;
+
+  constructor(
+    private readonly services: DomainServices,
+    private readonly groupId: string,
+  ) {}
+
+  get device(): DataLoader<string, Device | null> {
+    this.#device ??= new DataLoader((ids) => this.services.history.devicesByIds(this.groupId, ids));
+    return this.#device;
+  }
+
   /** By deviceId: the device's newest location. */
-  lastLocation: DataLoader<string, Location | null>;
+  get lastLocation(): DataLoader<string, Location | null> {
+    this.#lastLocation ??= new DataLoader((ids) => this.services.history.latestLocations(this.groupId, ids));
+    return this.#lastLocation;
+  }
+
   /** By id: the geofence as it is now (null once deleted). Not cached: a subscription's context lives long. */
-  geofence: DataLoader<string, Geofence | null>;
+  get geofence(): DataLoader<string, Geofence | null> {
+    this.#geofence ??= new DataLoader((ids) => this.services.geofences.byIds(this.groupId, ids), {
+      cache: false,
+    });
+    return this.#geofence;
+  }
+
   /** By deviceId: the geofences the device is inside now. Not cached, likewise. */
-  geofencesInside: DataLoader<string, Geofence[]>;
+  get geofencesInside(): DataLoader<string, Geofence[]> {
+    this.#geofencesInside ??= new DataLoader((ids) => this.services.geofences.insideOf(this.groupId, ids), {
+      cache: false,
+    });
+    return this.#geofencesInside;
+  }
 }
 
 export function createContext(services: DomainServices, principal: Principal, transport: Transport): Context {
-  const { history, geofences } = services;
-  return {
-    principal,
-    services,
-    transport,
-    loaders: {
-      device: new DataLoader((ids) => history.devicesByIds(principal.groupId, ids)),
-      lastLocation: new DataLoader((ids) => history.latestLocations(principal.groupId, ids)),
-      geofence: new DataLoader((ids) => geofences.byIds(principal.groupId, ids), { cache: false }),
-      geofencesInside: new DataLoader((ids) => geofences.insideOf(principal.groupId, ids), { cache: false }),
-    },
-  };
+  return { principal, services, transport, loaders: new Loaders(services, principal.groupId) };
 }
 
 /** The key a request carries: `X-API-Key: <key>` or `Authorization: Bearer <key>`. */
