@@ -98,6 +98,7 @@ export function createServices(
   });
   const live = new LiveStreams(db.sql, pubsub, {
     maxBuffered: config.live.bufferLimit,
+    watchKey: (keyId, end) => apiKeys.sessions.add(keyId, end),
     maxStreamsPerKey: config.live.maxStreamsPerKey,
     onError: (error) => logger.warn({ err: error }, 'live updates: background error'),
     onPublished: (source, count) => {

@@ -11,10 +11,12 @@
 //      from other instances can arrive out of order) is filled from the database, and
 //      anything at or below the cursor is a duplicate and dropped.
 // Each stream buffers at most `maxBuffered` items; a subscriber that falls further
-// behind is ended with SLOW_CONSUMER and resumes from its last cursor.
+// behind is ended with SLOW_CONSUMER and resumes from its last cursor. A stream whose
+// key is revoked or expires ends with UNAUTHENTICATED (LiveOptions.watchKey), on every
+// transport, since they all read these streams.
 import type { CursorKind } from '../cursors.ts';
 import type { SqlClient } from '../db/sql.ts';
-import { AppError, InputError } from '../errors.ts';
+import { AppError, InputError, unauthenticated } from '../errors.ts';
 import type { PubSub } from '../pubsub/pubsub.ts';
 import type { StreamTopic, WireItem } from '../pubsub/topics.ts';
 
@@ -77,12 +79,20 @@ export interface LiveOptions {
   onStreamsChanged?: (transport: string, delta: 1 | -1) => void;
   /** An item handed to a subscriber; `live` is false for replayed ones. */
   onDelivered?: (source: string, storedAt: Date, live: boolean) => void;
+  /**
+   * Watches a key while this instance holds streams of it (`KeySessions.add`): `end` runs
+   * when the key is revoked or expires, and each of the key's streams then ends with
+   * UNAUTHENTICATED. Returns the function that stops watching.
+   */
+  watchKey?: (keyId: string, end: () => void) => () => void;
 }
 
 export class LiveStreams {
   private readonly maxBuffered: number;
   private readonly replayPageSize: number;
   private readonly streamsByKey = new Map<string, Set<(error: AppError) => void>>();
+  /** Stops watching a key (LiveOptions.watchKey): one watch per key, not per stream. */
+  private readonly keyWatches = new Map<string, () => void>();
   private readonly hubs = new Map<string, Hub>();
   private readonly onError: (error: unknown) => void;
 
@@ -356,18 +366,36 @@ export class LiveStreams {
     const streams = this.streamsByKey.get(keyId) ?? new Set();
     this.streamsByKey.set(keyId, streams);
     streams.add(stop);
+    const { watchKey } = this.options;
+    if (watchKey && !this.keyWatches.has(keyId)) {
+      this.keyWatches.set(
+        keyId,
+        watchKey(keyId, () => this.endKey(keyId)),
+      );
+    }
   }
 
   private unregister(keyId: string, stop: (error: AppError) => void) {
     const streams = this.streamsByKey.get(keyId);
     streams?.delete(stop);
-    if (streams?.size === 0) this.streamsByKey.delete(keyId);
+    if (streams?.size !== 0) return;
+    this.streamsByKey.delete(keyId);
+    this.keyWatches.get(keyId)?.();
+    this.keyWatches.delete(keyId);
+  }
+
+  /** The key was revoked or expired: each of its streams gets UNAUTHENTICATED, then completes. */
+  private endKey(keyId: string) {
+    this.keyWatches.delete(keyId); // its watch has run; a stream registering later watches again
+    for (const stop of this.streamsByKey.get(keyId) ?? []) stop(revoked());
   }
 
   private endAll(error: AppError) {
     for (const streams of this.streamsByKey.values()) for (const stop of streams) stop(error);
   }
 }
+
+const revoked = () => unauthenticated('The API key of this subscription was revoked or has expired.');
 
 const unavailable = () =>
   new AppError(

@@ -72,9 +72,12 @@ export function attachWebSocket(
           return false; // graphql-ws closes with 4403 Forbidden
         }
         const { socket } = ctx.extra;
+        // graphql-ws keeps the upgrade request (headers, raw headers, stream state: about 1 KiB)
+        // in every connection's context for as long as it is open; nothing here reads it again.
+        (ctx.extra as { request?: unknown }).request = undefined;
         const operations = new OperationTracker();
         sockets.set(socket, { apiKey: apiKey as string, operations });
-        // Its subscriptions each get an UNAUTHENTICATED error first (keyRevocation.ts), then it closes.
+        // Its subscriptions each get an UNAUTHENTICATED error first (live/streams.ts), then it closes.
         const endSession = apiKeys.sessions.add(principal.keyId, () => {
           setTimeout(() => refuse(socket), 100).unref();
         });

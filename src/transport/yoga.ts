@@ -16,7 +16,6 @@ import type { DomainServices } from '../services.ts';
 import { graphiqlOptions, graphiqlPage } from './graphiql.ts';
 import { GRAPHQL_SSE_PATH, useGraphQLSSE } from './graphqlSse.ts';
 import { ANONYMOUS, isIntrospectionOnly } from './introspection.ts';
-import { useKeyRevocation } from './keyRevocation.ts';
 import { queryLimitPlugins } from './limits.ts';
 import { useRateLimits } from './rateLimit.ts';
 import { useSharedSubscriptionExecution } from './sharedExecution.ts';
@@ -81,7 +80,6 @@ export function createGraphQLServer(
       useRateLimits(rateLimits),
       useSharedSubscriptionExecution(),
       useGraphQLJsExecute(),
-      useKeyRevocation(services.apiKeys.sessions),
       useGraphQLSSE(services.apiKeys, logger, config.live),
     ],
   });
