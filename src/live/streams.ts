@@ -164,21 +164,7 @@ export class LiveStreams {
     request: StreamRequest,
   ): AsyncIterableIterator<StreamEvent<T>> {
     const buffer = new EventBuffer<T>(this.maxBuffered, source.name);
-    const events = this.run(source, request, buffer);
-    return {
-      next: () => events.next(),
-      return: (value?: unknown) => {
-        buffer.close();
-        return events.return(value as undefined);
-      },
-      throw: (error?: unknown) => {
-        buffer.close();
-        return events.throw(error);
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return new Stream(buffer, this.run(source, request, buffer));
   }
 
   private async *run<T extends { sequence: bigint }>(
@@ -414,6 +400,36 @@ interface Hub {
 /** A stream that only reports why it cannot start. */
 export async function* endedStream<T>(error: AppError): AsyncGenerator<StreamEvent<T>> {
   yield { end: error };
+}
+
+/**
+ * A stream as its subscriber sees it: ending it closes its buffer first, so that a
+ * generator waiting there for items ends at once. (A class: its methods are shared by
+ * every stream instead of being closures made for each, which idle subscribers pay for.)
+ */
+class Stream<T> implements AsyncIterableIterator<StreamEvent<T>> {
+  constructor(
+    private readonly buffer: EventBuffer<T>,
+    private readonly events: AsyncGenerator<StreamEvent<T>>,
+  ) {}
+
+  next(): Promise<IteratorResult<StreamEvent<T>>> {
+    return this.events.next();
+  }
+
+  return(value?: unknown): Promise<IteratorResult<StreamEvent<T>>> {
+    this.buffer.close();
+    return this.events.return(value as undefined);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<StreamEvent<T>>> {
+    this.buffer.close();
+    return this.events.throw(error);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }
 
 /** A stream's bounded inbox: batches of items from the PubSub, or the reason it ends. */

@@ -38,30 +38,55 @@ export function useSharedSubscriptionExecution(): Plugin<Context> {
         const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
         // Who may share this subscription's results: computed once, not per event.
         const { groupId } = (args.contextValue as Context).principal;
-        const key = `${groupId}\u0000${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-        // A plain iterator object rather than an async generator: return() must reach the
-        // source at once, even while a next() is still waiting for an event.
-        const mapped: AsyncIterableIterator<ExecutionResult> = {
-          next: async () => {
-            const step = await iterator.next();
-            return step.done ? step : { done: false, value: await executeEvent(args, key, step.value) };
-          },
-          return: async () => {
-            await iterator.return?.();
-            return { done: true, value: undefined };
-          },
-          throw: async (error) => {
-            await iterator.return?.();
-            throw error;
-          },
-          [Symbol.asyncIterator]() {
-            return this;
-          },
-        };
-        return mapped;
+        // (join makes one flat string; a template literal would keep a tree of its parts.)
+        const key = [
+          groupId,
+          documentId(args.document),
+          args.operationName ?? '',
+          JSON.stringify(args.variableValues ?? {}),
+        ].join('\u0000');
+        return new SharedResults(iterator, args, key, executeEvent);
       });
     },
   };
+}
+
+/**
+ * A subscription's results: each event of `source`, executed (shared). A class rather
+ * than an async generator, so that return() reaches the source at once, even while a
+ * next() is still waiting for an event; and rather than an object of closures, which
+ * every idle subscriber would hold its own copies of.
+ */
+class SharedResults implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+    /** Who may share a result (see useSharedSubscriptionExecution). */
+    private readonly key: string,
+    private readonly executeEvent: (args: ExecutionArgs, key: string, event: unknown) => Result,
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source
+      .next()
+      .then(async (step) =>
+        step.done ? step : { done: false, value: await this.executeEvent(this.args, this.key, step.value) },
+      );
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }
 
 // Documents are compared by identity (Yoga's parser cache reuses them); give each an id.

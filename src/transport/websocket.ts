@@ -44,8 +44,7 @@ export function attachWebSocket(
   const sockets = new WeakMap<object, SocketState>();
   // Installed before graphql-ws's own listeners (this handler is registered first).
   wss.on('connection', (socket) => {
-    const emit = socket.emit.bind(socket);
-    const gated = gateOperationIds(socket, emit);
+    const gated = gateOperationIds(socket);
     socket.emit = (event: string | symbol, ...args: unknown[]) => {
       // A client's protocol violation (a frame over maxPayload, an invalid frame) makes ws
       // close the socket with the right code (1009, 1002) and then emit 'error', which
@@ -81,7 +80,8 @@ export function attachWebSocket(
         const endSession = apiKeys.sessions.add(principal.keyId, () => {
           setTimeout(() => refuse(socket), 100).unref();
         });
-        socket.once('close', () => {
+        // 'close' comes once: a plain listener (once() would add a wrapper per socket).
+        socket.on('close', () => {
           endSession();
           void operations.closeAll();
         });

@@ -35,9 +35,10 @@ function peek(data: unknown): { type: string; id: string } | undefined {
 
 /**
  * Wraps the socket's 'message' dispatch (install it before graphql-ws attaches its
- * listener). `emit` is the socket's original emit.
+ * listener); other events go to the socket's own emit.
  */
-export function gateOperationIds(socket: WebSocket, emit: Emit): Emit {
+export function gateOperationIds(socket: WebSocket): Emit {
+  const { emit } = Object.getPrototypeOf(socket) as { emit: Emit }; // shared, not bound per socket
   /** Operations handed to graphql-ws, until its handling of them has ended. */
   const running = new Map<string, Promise<unknown>>();
   /** Ids the client completed whose operation graphql-ws is still winding down. */
@@ -47,8 +48,14 @@ export function gateOperationIds(socket: WebSocket, emit: Emit): Emit {
 
   // graphql-ws's listener returns the promise of handling the message, which for a
   // subscription settles only after its cleanup: call the listeners ourselves to get it.
-  const dispatch = (args: unknown[]): Promise<unknown> =>
-    Promise.all(socket.rawListeners('message').map((listener) => listener.apply(socket, args)));
+  // (A subscription holds this promise for as long as it runs: no Promise.all for the
+  // usual single listener.)
+  const dispatch = (args: unknown[]): Promise<unknown> => {
+    const listeners = socket.rawListeners('message');
+    return listeners.length === 1
+      ? Promise.resolve(listeners[0]!.apply(socket, args))
+      : Promise.all(listeners.map((listener) => listener.apply(socket, args)));
+  };
 
   const settle = (id: string, handled: Promise<unknown>) => {
     if (running.get(id) !== handled) return;
@@ -62,7 +69,7 @@ export function gateOperationIds(socket: WebSocket, emit: Emit): Emit {
   };
 
   return (event, ...args) => {
-    if (event !== 'message') return emit(event, ...args);
+    if (event !== 'message') return emit.call(socket, event, ...args);
     const message = peek(args[0]);
     if (message?.type === 'subscribe') {
       const { id } = message;
@@ -78,7 +85,8 @@ export function gateOperationIds(socket: WebSocket, emit: Emit): Emit {
       // A duplicate of a running id is graphql-ws's to refuse (it closes with 4409).
       if (!running.has(id)) {
         running.set(id, handled);
-        void handled.finally(() => settle(id, handled));
+        const done = () => settle(id, handled);
+        handled.then(done, done);
       }
       return true;
     }
@@ -94,46 +102,15 @@ export function gateOperationIds(socket: WebSocket, emit: Emit): Emit {
 
 /** The result streams of one socket's operations. */
 export class OperationTracker {
-  private readonly streams = new Set<AsyncIterator<unknown>>();
+  /** @internal Streams still running. */
+  readonly streams = new Set<TrackedStream<unknown>>();
   private closed = false;
 
   /** Tracks a result stream; once ended (by the client, the socket or itself) it yields nothing more. */
   track<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
-    const iterator = source[Symbol.asyncIterator]();
-    let ended = this.closed;
-    const end = async () => {
-      if (!ended) {
-        ended = true;
-        this.streams.delete(tracked);
-      }
-      await iterator.return?.();
-      return { done: true as const, value: undefined };
-    };
-    const tracked: AsyncIterableIterator<T> = {
-      next: async () => {
-        if (ended) return { done: true, value: undefined };
-        const step = await iterator.next();
-        // Ended while this result was being produced: it is not sent.
-        if (ended || step.done) {
-          if (!ended) {
-            ended = true;
-            this.streams.delete(tracked);
-          }
-          return { done: true, value: undefined };
-        }
-        return step;
-      },
-      return: end,
-      throw: async (error) => {
-        await end();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-    if (ended) void iterator.return?.();
-    else this.streams.add(tracked);
+    const tracked = new TrackedStream(this, source[Symbol.asyncIterator]());
+    if (this.closed) void tracked.return();
+    else this.streams.add(tracked as TrackedStream<unknown>);
     return tracked;
   }
 
@@ -142,10 +119,56 @@ export class OperationTracker {
     this.closed = true;
     const streams = [...this.streams];
     this.streams.clear();
-    await Promise.all(streams.map((stream) => stream.return?.()));
+    await Promise.all(streams.map((stream) => stream.return()));
   }
 
   get size(): number {
     return this.streams.size;
+  }
+}
+
+/**
+ * One tracked stream. (A class rather than an object of closures: an idle subscriber
+ * holds one of these, and methods on the prototype cost it nothing.)
+ */
+class TrackedStream<T> implements AsyncIterableIterator<T> {
+  private ended = false;
+
+  constructor(
+    private readonly tracker: OperationTracker,
+    private readonly iterator: AsyncIterator<T>,
+  ) {}
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    return this.iterator.next().then((step) => {
+      // Ended while this result was being produced: it is not sent.
+      if (this.ended || step.done) {
+        this.end();
+        return { done: true, value: undefined };
+      }
+      return step;
+    });
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.end();
+    await this.iterator.return?.();
+    return { done: true, value: undefined };
+  }
+
+  async throw(error?: unknown): Promise<IteratorResult<T>> {
+    await this.return();
+    throw error;
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  private end() {
+    if (this.ended) return;
+    this.ended = true;
+    this.tracker.streams.delete(this as TrackedStream<unknown>);
   }
 }
