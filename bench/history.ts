@@ -10,10 +10,10 @@
 // Each query runs --requests times one after the other (a random device or window each
 // time); it prints p50 and p99. Seeding 10 million rows takes a few minutes.
 //
-// Then retention: reportLocation at 8 connections for 10 s alone, then again while
-// retention deletes the oldest day of rows (a tenth of them), once without pauses and
-// once as the server runs it (RetentionOptions.dutyCycle); it prints each delete batch's
-// p50/p99 and how much slower ingest was meanwhile.
+// Then retention, once without pauses and once as the server runs it
+// (RetentionOptions.dutyCycle): reportLocation at 8 connections for 10 s alone, then for
+// as long as retention takes to delete the oldest day of rows (a tenth of them); it
+// prints each delete batch's p50/p99 and how much slower ingest was meanwhile.
 //
 //   npm run bench:history -- [--rows 10000000] [--devices 10000] [--requests 200]
 //
@@ -134,48 +134,59 @@ async function time<P>(
   console.log(`${label.padEnd(58)} p50 ${at(0.5).padStart(6)} ms   p99 ${at(0.99).padStart(6)} ms`);
 }
 
-/** reportLocation at 8 connections for `seconds`: requests per second. */
-async function ingest(key: string, seconds: number): Promise<number> {
+/** reportLocation at 8 connections for `until` seconds, or until that promise settles: requests per second. */
+function ingest(key: string, until: number | Promise<unknown>): Promise<number> {
   let n = 0;
-  const result = await autocannon({
-    url: `http://127.0.0.1:${PORT}/graphql`,
-    connections: 8,
-    duration: seconds,
-    requests: [
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
       {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        setupRequest: (sent) => ({
-          ...sent,
-          body: JSON.stringify({
-            query: 'mutation R($input: LocationInput!) { reportLocation(input: $input) { id } }',
-            variables: {
-              input: {
-                deviceId: deviceId(n++ % devices),
-                latitude: 52.4,
-                longitude: 13.4,
-                recordedAt: new Date().toISOString(),
-              },
-            },
-          }),
-        }),
+        url: `http://127.0.0.1:${PORT}/graphql`,
+        connections: 8,
+        duration: typeof until === 'number' ? until : 3600,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': key },
+            setupRequest: (sent) => ({
+              ...sent,
+              body: JSON.stringify({
+                query: 'mutation R($input: LocationInput!) { reportLocation(input: $input) { id } }',
+                variables: {
+                  input: {
+                    deviceId: deviceId(n++ % devices),
+                    latitude: 52.4,
+                    longitude: 13.4,
+                    recordedAt: new Date().toISOString(),
+                  },
+                },
+              }),
+            }),
+          },
+        ],
       },
-    ],
+      (error, result) =>
+        error
+          ? reject(error)
+          : resolve((result.requests.total - result.non2xx - result.errors) / result.duration),
+    );
+    if (typeof until !== 'number') void until.finally(() => instance.stop());
   });
-  return (result.requests.total - result.non2xx - result.errors) / seconds;
 }
 
-/** Ingest alone, then while retention deletes the oldest remaining day, unpaced and paced. */
+/**
+ * For each way of running retention (unpaced, then as the server does): ingest alone for
+ * 10 s, then ingest for exactly as long as retention takes to delete the oldest remaining
+ * day. Each pair is measured back to back, so that the machine's drift stays out of it.
+ */
 async function retentionUnderLoad(url: string, key: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
-    const alone = await ingest(key, 10);
-    console.log(`${'reportLocation @8 alone'.padEnd(58)} ${alone.toFixed(0).padStart(6)} req/s`);
     const runs: [string, number | undefined, number][] = [
       ['without pauses', 1, 9],
       ['as the server runs it', undefined, 8],
     ];
     for (const [label, dutyCycle, days] of runs) {
+      const alone = await ingest(key, 10);
       const batches: number[] = [];
       const retention = new Retention(pgSql(pool), {
         days,
@@ -184,24 +195,21 @@ async function retentionUnderLoad(url: string, key: string): Promise<void> {
         onBatch: (ms) => batches.push(ms),
       });
       const started = performance.now();
-      let finished = 0;
-      const running = retention.runOnce(new Date(end)).then((result) => {
-        finished = performance.now() - started;
-        return result;
-      });
-      const during = await ingest(key, 10);
+      const running = retention.runOnce(new Date(end));
+      const during = await ingest(key, running);
       const { locations } = await running;
+      const took = performance.now() - started;
       batches.sort((a, b) => a - b);
       const at = (q: number) =>
         batches[Math.min(batches.length - 1, Math.floor(q * batches.length))]!.toFixed(1);
       console.log(
-        `retention ${label}: ${locations.toLocaleString('en')} rows in ${(finished / 1000).toFixed(1)} s, ` +
+        `retention ${label}: ${locations.toLocaleString('en')} rows in ${(took / 1000).toFixed(1)} s, ` +
           `${batches.length} batches, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
       );
       const slower = (1 - during / alone) * 100;
-      const overlap = finished < 10_000 ? ` (retention ran ${(finished / 1000).toFixed(1)} s of the 10)` : '';
       console.log(
-        `${'  reportLocation @8 meanwhile'.padEnd(58)} ${during.toFixed(0).padStart(6)} req/s, ${slower.toFixed(0)}% slower${overlap}`,
+        `${'  reportLocation @8 just before, alone'.padEnd(58)} ${alone.toFixed(0).padStart(6)} req/s\n` +
+          `${'  reportLocation @8 while it ran'.padEnd(58)} ${during.toFixed(0).padStart(6)} req/s, ${slower.toFixed(0)}% slower`,
       );
     }
   } finally {
