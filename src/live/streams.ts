@@ -90,9 +90,8 @@ export interface LiveOptions {
 export class LiveStreams {
   private readonly maxBuffered: number;
   private readonly replayPageSize: number;
-  private readonly streamsByKey = new Map<string, Set<(error: AppError) => void>>();
-  /** Stops watching a key (LiveOptions.watchKey): one watch per key, not per stream. */
-  private readonly keyWatches = new Map<string, () => void>();
+  /** The open streams of each key (each by the function that ends it), and the key's watch. */
+  private readonly byKey = new Map<string, KeyStreams>();
   private readonly hubs = new Map<string, Hub>();
   private readonly onError: (error: unknown) => void;
 
@@ -117,7 +116,7 @@ export class LiveStreams {
   /** Open streams on this instance. */
   get activeStreams(): number {
     let count = 0;
-    for (const streams of this.streamsByKey.values()) count += streams.size;
+    for (const { stops } of this.byKey.values()) count += stops.size;
     return count;
   }
 
@@ -194,7 +193,7 @@ export class LiveStreams {
       return;
     }
     const limit = this.options.maxStreamsPerKey;
-    if ((this.streamsByKey.get(request.keyId)?.size ?? 0) >= limit) {
+    if ((this.byKey.get(request.keyId)?.stops.size ?? 0) >= limit) {
       yield {
         end: new AppError(
           'RATE_LIMITED',
@@ -349,36 +348,40 @@ export class LiveStreams {
   }
 
   private register(keyId: string, stop: (error: AppError) => void) {
-    const streams = this.streamsByKey.get(keyId) ?? new Set();
-    this.streamsByKey.set(keyId, streams);
-    streams.add(stop);
-    const { watchKey } = this.options;
-    if (watchKey && !this.keyWatches.has(keyId)) {
-      this.keyWatches.set(
-        keyId,
-        watchKey(keyId, () => this.endKey(keyId)),
-      );
+    let key = this.byKey.get(keyId);
+    if (!key) {
+      key = { stops: new Set() };
+      this.byKey.set(keyId, key);
     }
+    key.stops.add(stop);
+    // One watch per key, not per stream (made again if a stream registers after it ran).
+    key.unwatch ??= this.options.watchKey?.(keyId, () => this.endKey(keyId));
   }
 
   private unregister(keyId: string, stop: (error: AppError) => void) {
-    const streams = this.streamsByKey.get(keyId);
-    streams?.delete(stop);
-    if (streams?.size !== 0) return;
-    this.streamsByKey.delete(keyId);
-    this.keyWatches.get(keyId)?.();
-    this.keyWatches.delete(keyId);
+    const key = this.byKey.get(keyId);
+    if (!key?.stops.delete(stop) || key.stops.size > 0) return;
+    this.byKey.delete(keyId);
+    key.unwatch?.();
   }
 
   /** The key was revoked or expired: each of its streams gets UNAUTHENTICATED, then completes. */
   private endKey(keyId: string) {
-    this.keyWatches.delete(keyId); // its watch has run; a stream registering later watches again
-    for (const stop of this.streamsByKey.get(keyId) ?? []) stop(revoked());
+    const key = this.byKey.get(keyId);
+    if (!key) return;
+    key.unwatch = undefined; // the watch has run
+    for (const stop of key.stops) stop(revoked());
   }
 
   private endAll(error: AppError) {
-    for (const streams of this.streamsByKey.values()) for (const stop of streams) stop(error);
+    for (const { stops } of this.byKey.values()) for (const stop of stops) stop(error);
   }
+}
+
+interface KeyStreams {
+  stops: Set<(error: AppError) => void>;
+  /** Stops watching the key (LiveOptions.watchKey); unset once the watch has run. */
+  unwatch?: () => void;
 }
 
 const revoked = () => unauthenticated('The API key of this subscription was revoked or has expired.');
