@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GeofenceCache } from '../src/geofences/cache.ts';
+import { geofenceWrites } from '../src/geofences/extension.ts';
+import { REPORTED_COLUMNS } from '../src/locations/record.ts';
+import { fastInsertSql } from '../src/locations/writer.ts';
 import type { LocationInput } from './gql/graphql.ts';
 import { graphql } from './gql/index.ts';
 import { codes, startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
@@ -380,5 +384,51 @@ describe('a clientId reused for a different fix', () => {
       expect(results[2]!.errors).toBeUndefined();
     }
     expect(await count(key)).toBe(10);
+  });
+});
+
+describe('the one-statement write', () => {
+  // A custom plan of this statement costs more to make than the statement takes to run;
+  // PostgreSQL keeps making them unless the generic plan is estimated as cheap (see arrayParam).
+  it('runs its generic plan, made once per connection, from the sixth report on: with and without geofences', async () => {
+    const key = await server.key();
+    const { db } = server.runtime;
+    const geofences = geofenceWrites(
+      db.sql,
+      new GeofenceCache(db.prisma),
+      { exitMarginMeters: 15, maxAccuracyMeters: 100 },
+      () => {},
+    );
+    const statements = [fastInsertSql(), ...geofences.statements.map((s) => fastInsertSql(s))];
+    // One report as literals: the group, one array per reported column, the count; then the
+    // extension's parameters (a last sequence, a state version, counts, empty arrays).
+    const value = (column: string, n: number) =>
+      ({
+        device_id: `'{plan-${n}}'`,
+        latitude: "'{52.5}'",
+        longitude: "'{13.4}'",
+        recorded_at: `'{${at(n)}}'`,
+      })[column] ?? "'{NULL}'";
+    const args = (text: string, n: number) => {
+      const count = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      const reported = REPORTED_COLUMNS.map((column) => value(column, n));
+      const extension = Array.from({ length: count - 2 - reported.length }, (_, i) =>
+        i < 3 ? "'0'" : "'{}'",
+      );
+      return [`'${key.groupId}'`, ...reported, '1', ...extension].join(', ');
+    };
+    const plans = await db.sql.transaction(async (tx) => {
+      for (const [s, text] of statements.entries()) {
+        await tx.exec(`PREPARE plan_test_${s} AS ${text}`);
+        for (let n = 0; n < 7; n++) await tx.exec(`EXECUTE plan_test_${s}(${args(text, n)})`);
+      }
+      const rows = await tx.query<{ name: string; generic: number; custom: number }>(
+        `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom
+         FROM pg_prepared_statements WHERE name LIKE 'plan_test_%' ORDER BY name`,
+      );
+      for (const s of statements.keys()) await tx.exec(`DEALLOCATE plan_test_${s}`);
+      return rows;
+    });
+    expect(plans).toEqual(statements.map((_, s) => ({ name: `plan_test_${s}`, generic: 2, custom: 5 })));
   });
 });

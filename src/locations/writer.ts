@@ -433,7 +433,7 @@ const INSERT_COLUMNS = `group_id, sequence, ${INPUT_COLUMNS}`;
 // waiting for earlier writers to commit), create new devices and insert everything. If
 // one is stored, write nothing and return the stored rows: the caller then takes the
 // safe path. If the guard fails, write nothing and return nothing.
-function fastInsertSql(extension?: StatementExtension): string {
+export function fastInsertSql(extension?: StatementExtension): string {
   const p = 3 + REPORTED_COLUMNS.length; // the extension's first parameter
   const part = (f: 'guard' | 'set' | 'returning' | 'ctes') => (extension ? extension[f](p) : '');
   const columns = extension?.columns(p) ?? [];
