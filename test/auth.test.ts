@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyService } from '../src/auth/apiKeys.ts';
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from '../src/auth/keyFormat.ts';
 import { graphql } from './gql/index.ts';
 import { codes, graphqlRequest, startTestServer, type TestServer } from './helpers/server.ts';
@@ -95,6 +97,30 @@ describe('key format', () => {
 });
 
 describe('authentication', () => {
+  it('reads a key in steady use again before its cached record expires, without a request waiting for it', async () => {
+    const key = await server.key();
+    const { db } = server.runtime;
+    // Another instance's cache: it hears of no change, so only its own reads can see one.
+    const keys = new ApiKeyService(db.prisma, { cacheTtlMs: 2_000 });
+    try {
+      const cached = Date.now();
+      expect((await keys.authenticate(key.key)).keyName).toBe('test key');
+      await db.prisma.apiKey.update({ where: { id: key.id }, data: { name: 'renamed' } });
+      await sleep(1_200);
+      // Past half its TTL the record is still served, and read again in the background…
+      expect((await keys.authenticate(key.key)).keyName).toBe('test key');
+      // …so the change shows before the record would have expired.
+      let name = '';
+      while (Date.now() - cached < 1_800 && name !== 'renamed') {
+        await sleep(20);
+        name = (await keys.authenticate(key.key)).keyName;
+      }
+      expect(name).toBe('renamed');
+    } finally {
+      keys.close();
+    }
+  });
+
   it('accepts X-API-Key and Authorization: Bearer and answers viewer with the key and its group', async () => {
     const group = await server.group('auth-viewer');
     const key = await server.key({ groupId: group.id, scopes: ['locations:read'] });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 // Geofences end to end: a real server and database, real subscribers on every transport,
 // a real webhook receiver. The rules themselves are tested as pure functions in
 // geofenceRules.test.ts; here, what a client sees.
@@ -223,6 +224,25 @@ async function events(key: TestKey, variables: GeofenceEventLogQueryVariables = 
 }
 
 describe('managing geofences', () => {
+  it('loads a group’s geofences in use again before its cached set expires, without a report waiting for it', async () => {
+    const key = await server.key();
+    // Another instance's cache: it hears of no change, so only its own loads can see one.
+    const cache = new GeofenceCache(server.runtime.db.prisma, 2_000);
+    const loaded = Date.now();
+    expect((await cache.get(key.groupId)).size).toBe(0);
+    await createGeofence(key, { input: { name: 'Depot', circle: DEPOT } });
+    await sleep(1_200);
+    // Past half its TTL the set is still served, and loaded again in the background…
+    expect((await cache.get(key.groupId)).size).toBe(0);
+    // …so the new geofence shows before the set would have expired.
+    let size = 0;
+    while (Date.now() - loaded < 1_800 && size === 0) {
+      await sleep(20);
+      size = (await cache.get(key.groupId)).size;
+    }
+    expect(size).toBe(1);
+  });
+
   it('creates circles and polygons, lists, reads, updates and deletes them', async () => {
     const key = await server.key();
     const depot = await createGeofence(key, {

@@ -80,6 +80,9 @@ export class ApiKeyService {
   /** What keys hold open on this instance; ended when their key is revoked or expires. */
   readonly sessions: KeySessions;
   private readonly cache: LRUCache<string, CachedKey>;
+  private readonly cacheTtlMs: number;
+  /** Keys being read again in the background (see `refresh`). */
+  private readonly refreshing = new Set<string>();
   private readonly lastTouched = new Map<string, number>();
   private readonly touchIntervalMs: number;
   private readonly onBackgroundError: (error: unknown) => void;
@@ -89,7 +92,8 @@ export class ApiKeyService {
     private readonly prisma: PrismaClient,
     options: ApiKeyServiceOptions = {},
   ) {
-    this.cache = new LRUCache({ max: 10_000, ttl: options.cacheTtlMs ?? 5_000 });
+    this.cacheTtlMs = options.cacheTtlMs ?? 5_000;
+    this.cache = new LRUCache({ max: 10_000, ttl: this.cacheTtlMs });
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.onBackgroundError = options.onBackgroundError ?? (() => {});
     this.announce = options.announce ?? (async () => {});
@@ -118,13 +122,11 @@ export class ApiKeyService {
     const hash = hashKey(key);
     let record = this.cache.get(hash);
     if (!record) {
-      const row = await this.prisma.apiKey.findUnique({
-        where: { hash },
-        select: { ...KEY_FIELDS, group: { select: { name: true } } },
-      });
-      if (!row) throw unauthenticated('Invalid API key');
-      record = { ...toApiKey(row), groupName: row.group.name };
+      record = await this.read(hash);
+      if (!record) throw unauthenticated('Invalid API key');
       this.cache.set(hash, record);
+    } else if (this.cache.getRemainingTTL(hash) < this.cacheTtlMs / 2) {
+      this.refresh(hash, record);
     }
     const now = Date.now();
     if (record.revokedAt && record.revokedAt.getTime() <= now)
@@ -301,6 +303,31 @@ export class ApiKeyService {
   changed({ keyId, revoked }: KeyChange): void {
     for (const [hash, record] of this.cache.entries()) if (record.id === keyId) this.cache.delete(hash);
     if (revoked) this.sessions.end(keyId);
+  }
+
+  private read(hash: string): Promise<CachedKey | undefined> {
+    return this.prisma.apiKey
+      .findUnique({ where: { hash }, select: { ...KEY_FIELDS, group: { select: { name: true } } } })
+      .then((row) => (row ? { ...toApiKey(row), groupName: row.group.name } : undefined));
+  }
+
+  /**
+   * Reads a key in use again before its cached record expires (refresh-ahead), so that a
+   * key used steadily never makes a request wait for the database. The record served
+   * meanwhile is younger than the cache's TTL, so the revocation bound is unchanged. If the
+   * record was dropped or replaced while the read ran (a revocation), the read is discarded.
+   */
+  private refresh(hash: string, record: CachedKey): void {
+    if (this.refreshing.has(hash)) return;
+    this.refreshing.add(hash);
+    this.read(hash)
+      .then((fresh) => {
+        if (this.cache.peek(hash) !== record) return;
+        if (fresh) this.cache.set(hash, fresh);
+        else this.cache.delete(hash);
+      })
+      .catch(this.onBackgroundError)
+      .finally(() => this.refreshing.delete(hash));
   }
 
   /** Drops a key from this instance's cache (after a revocation). */
