@@ -1,10 +1,11 @@
 // API keys: creation (the key is returned once), listing, revocation, and the
 // per-operation authentication, which is served from a short-lived cache. What a key
 // holds open (sockets, streams) is tracked in `sessions` and ends when the key does.
-import { LRUCache } from 'lru-cache';
+
 import { AppError, forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { type InGroup, isUuid } from '../ids.ts';
+import { RefreshAheadCache } from '../refreshAheadCache.ts';
 import { displayPrefix, generateKey, hashKey, isWellFormedKey } from './keyFormat.ts';
 import { KeySessions } from './keySessions.ts';
 import { isScope, type Scope } from './scopes.ts';
@@ -79,10 +80,8 @@ const KEY_FIELDS = {
 export class ApiKeyService {
   /** What keys hold open on this instance; ended when their key is revoked or expires. */
   readonly sessions: KeySessions;
-  private readonly cache: LRUCache<string, CachedKey>;
-  private readonly cacheTtlMs: number;
-  /** Keys being read again in the background (see `refresh`). */
-  private readonly refreshing = new Set<string>();
+  /** Keys by hash; one in steady use is read again before it expires (refresh-ahead). */
+  private readonly cache: RefreshAheadCache<string, CachedKey>;
   private readonly lastTouched = new Map<string, number>();
   private readonly touchIntervalMs: number;
   private readonly onBackgroundError: (error: unknown) => void;
@@ -92,10 +91,14 @@ export class ApiKeyService {
     private readonly prisma: PrismaClient,
     options: ApiKeyServiceOptions = {},
   ) {
-    this.cacheTtlMs = options.cacheTtlMs ?? 5_000;
-    this.cache = new LRUCache({ max: 10_000, ttl: this.cacheTtlMs });
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.cache = new RefreshAheadCache({
+      ttlMs: options.cacheTtlMs ?? 5_000,
+      max: 10_000,
+      load: (hash) => this.read(hash),
+      onRefreshError: this.onBackgroundError,
+    });
     this.announce = options.announce ?? (async () => {});
     this.sessions = new KeySessions({
       isKeyActive: (keyIds) => this.activeAmong(keyIds),
@@ -119,15 +122,8 @@ export class ApiKeyService {
         'Invalid API key: not a GoFindMe key (gfm_ and 36 letters or digits), or mistyped',
       );
     }
-    const hash = hashKey(key);
-    let record = this.cache.get(hash);
-    if (!record) {
-      record = await this.read(hash);
-      if (!record) throw unauthenticated('Invalid API key');
-      this.cache.set(hash, record);
-    } else if (this.cache.getRemainingTTL(hash) < this.cacheTtlMs / 2) {
-      this.refresh(hash, record);
-    }
+    const record = await this.cache.get(hashKey(key));
+    if (!record) throw unauthenticated('Invalid API key');
     const now = Date.now();
     if (record.revokedAt && record.revokedAt.getTime() <= now)
       throw unauthenticated('This API key has been revoked');
@@ -301,7 +297,7 @@ export class ApiKeyService {
 
   /** Another instance changed a key: read it again on its next use, and end its sessions if revoked. */
   changed({ keyId, revoked }: KeyChange): void {
-    for (const [hash, record] of this.cache.entries()) if (record.id === keyId) this.cache.delete(hash);
+    this.cache.deleteWhere((record) => record.id === keyId);
     if (revoked) this.sessions.end(keyId);
   }
 
@@ -309,25 +305,6 @@ export class ApiKeyService {
     return this.prisma.apiKey
       .findUnique({ where: { hash }, select: { ...KEY_FIELDS, group: { select: { name: true } } } })
       .then((row) => (row ? { ...toApiKey(row), groupName: row.group.name } : undefined));
-  }
-
-  /**
-   * Reads a key in use again before its cached record expires (refresh-ahead), so that a
-   * key used steadily never makes a request wait for the database. The record served
-   * meanwhile is younger than the cache's TTL, so the revocation bound is unchanged. If the
-   * record was dropped or replaced while the read ran (a revocation), the read is discarded.
-   */
-  private refresh(hash: string, record: CachedKey): void {
-    if (this.refreshing.has(hash)) return;
-    this.refreshing.add(hash);
-    this.read(hash)
-      .then((fresh) => {
-        if (this.cache.peek(hash) !== record) return;
-        if (fresh) this.cache.set(hash, fresh);
-        else this.cache.delete(hash);
-      })
-      .catch(this.onBackgroundError)
-      .finally(() => this.refreshing.delete(hash));
   }
 
   /** Drops a key from this instance's cache (after a revocation). */
