@@ -102,6 +102,10 @@ export function pgliteSql(db: PGlite): Sql {
  */
 export const arrayParam = (n: number, type: string) => `(SELECT $${n}::${type}[])`;
 
+/** `unnest(…)` of the array parameters `$first`, `$first+1`, … of these types, each read as by arrayParam. */
+export const unnestParams = (first: number, ...types: string[]) =>
+  `unnest(${types.map((type, i) => arrayParam(first + i, type)).join(', ')})`;
+
 /**
  * A text as an SQL string literal, for the few statements that cannot take parameters
  * (those sent with BEGIN). As node-postgres's escapeLiteral: an E'' literal when it holds

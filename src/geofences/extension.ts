@@ -14,7 +14,7 @@
 // and the states read in one round trip, the insert, the events (a statement only when
 // there are some), COMMIT; and the group's states in memory are dropped.
 import { LRUCache } from 'lru-cache';
-import { arrayParam, type Sql } from '../db/sql.ts';
+import { arrayParam, type Sql, unnestParams } from '../db/sql.ts';
 import { type Location, locationJsonSql, timestampSql } from '../locations/record.ts';
 import type { AfterCommitWork, StatementExtension, WriteExtension } from '../locations/writer.ts';
 import { eventBodySql } from '../webhooks/events.ts';
@@ -150,7 +150,7 @@ async function readStates(sql: Sql, groupId: string, deviceIds: string[]): Promi
        s.geofence_id, s.entered_at, s.dwelled,
        (SELECT max(l.recorded_at) FROM locations l WHERE l.group_id = g.id AND l.device_id = x.device_id) AS clock
      FROM groups g
-     CROSS JOIN unnest(${arrayParam(2, 'text')}) AS x(device_id)
+     CROSS JOIN ${unnestParams(2, 'text')} AS x(device_id)
      LEFT JOIN geofence_states s ON s.group_id = g.id AND s.device_id = x.device_id
      WHERE g.id = $1::uuid`,
     [groupId, deviceIds],
@@ -196,8 +196,7 @@ const CHANGES: StatementExtension = {
   SELECT $1::uuid, c.event_base + e.ord, e.type, e.geofence_id, e.geofence_name, e.device_id, c.base + e.fix,
          (SELECT (${locationJsonSql('l')})::jsonb FROM inserted l WHERE l.sequence = c.base + e.fix),
          e.occurred_at, false
-  FROM unnest(${arrayParam(p + 3, 'text')}, ${arrayParam(p + 4, 'uuid')}, ${arrayParam(p + 5, 'text')}, ${arrayParam(p + 6, 'text')}, ${arrayParam(p + 7, 'bigint')},
-              ${arrayParam(p + 8, 'timestamptz')})
+  FROM ${unnestParams(p + 3, 'text', 'uuid', 'text', 'text', 'bigint', 'timestamptz')}
        WITH ORDINALITY AS e(type, geofence_id, geofence_name, device_id, fix, occurred_at, ord),
        counter c
   RETURNING *
@@ -205,12 +204,12 @@ const CHANGES: StatementExtension = {
 g_upserted AS (
   INSERT INTO geofence_states (geofence_id, group_id, device_id, entered_at, dwelled)
   SELECT u.geofence_id, $1::uuid, u.device_id, u.entered_at, u.dwelled
-  FROM unnest(${arrayParam(p + 9, 'uuid')}, ${arrayParam(p + 10, 'text')}, ${arrayParam(p + 11, 'timestamptz')}, ${arrayParam(p + 12, 'bool')})
+  FROM ${unnestParams(p + 9, 'uuid', 'text', 'timestamptz', 'bool')}
        AS u(geofence_id, device_id, entered_at, dwelled), counter
   ON CONFLICT (geofence_id, device_id) DO UPDATE SET entered_at = excluded.entered_at, dwelled = excluded.dwelled
 ),
 g_deleted AS (
-  DELETE FROM geofence_states s USING unnest(${arrayParam(p + 13, 'uuid')}, ${arrayParam(p + 14, 'text')}) AS x(geofence_id, device_id), counter
+  DELETE FROM geofence_states s USING ${unnestParams(p + 13, 'uuid', 'text')} AS x(geofence_id, device_id), counter
   WHERE s.geofence_id = x.geofence_id AND s.device_id = x.device_id
 ),
 ${enqueueSql({

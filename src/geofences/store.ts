@@ -2,7 +2,7 @@
 // that holds the group's row lock (the location writer's, or a geofence change's), so
 // event sequences are dense and commit-ordered, like locations'.
 import { cursorSql, geofenceEventCursor, geofenceEventIdToken } from '../cursors.ts';
-import { arrayParam, type SqlClient, sqlLiteral } from '../db/sql.ts';
+import { type SqlClient, sqlLiteral, unnestParams } from '../db/sql.ts';
 import { jsonObjectSql, locationJsonSql, timestampSql } from '../locations/record.ts';
 import { EVENT_TYPES, eventBodySql } from '../webhooks/events.ts';
 import { enqueueSql } from '../webhooks/outbox.ts';
@@ -158,7 +158,7 @@ export const WEBHOOK_TYPE = `CASE ins.type WHEN 'ENTER' THEN '${EVENT_TYPES.geof
 // runs to completion, whether or not the final SELECT reads it.)
 const statement = (removal: boolean) => `
 WITH e AS (
-  SELECT * FROM unnest(${arrayParam(2, 'text')}, ${arrayParam(3, 'uuid')}, ${arrayParam(4, 'text')}, ${arrayParam(5, 'text')}, ${arrayParam(6, 'bigint')}, ${arrayParam(7, 'timestamptz')})
+  SELECT * FROM ${unnestParams(2, 'text', 'uuid', 'text', 'text', 'bigint', 'timestamptz')}
     WITH ORDINALITY AS e(type, geofence_id, geofence_name, device_id, location_sequence, occurred_at, ord)
 ),
 kept AS (
@@ -183,12 +183,12 @@ inserted AS (
 upserted AS (
   INSERT INTO geofence_states (geofence_id, group_id, device_id, entered_at, dwelled)
   SELECT u.geofence_id, $1::uuid, u.device_id, u.entered_at, u.dwelled
-  FROM unnest(${arrayParam(8, 'uuid')}, ${arrayParam(9, 'text')}, ${arrayParam(10, 'timestamptz')}, ${arrayParam(11, 'bool')}) AS u(geofence_id, device_id, entered_at, dwelled)
+  FROM ${unnestParams(8, 'uuid', 'text', 'timestamptz', 'bool')} AS u(geofence_id, device_id, entered_at, dwelled)
   WHERE EXISTS (SELECT 1 FROM geofences g WHERE g.id = u.geofence_id)
   ON CONFLICT (geofence_id, device_id) DO UPDATE SET entered_at = excluded.entered_at, dwelled = excluded.dwelled
 ),
 deleted AS (
-  DELETE FROM geofence_states s USING unnest(${arrayParam(12, 'uuid')}, ${arrayParam(13, 'text')}) AS x(geofence_id, device_id)
+  DELETE FROM geofence_states s USING ${unnestParams(12, 'uuid', 'text')} AS x(geofence_id, device_id)
   WHERE s.geofence_id = x.geofence_id AND s.device_id = x.device_id
 ),
 ${enqueueSql({

@@ -8,7 +8,7 @@
 // Adding a field: declare it here, add its column to prisma/schema.prisma and a migration
 // (`npm run migration:new`). Nothing else needs to change.
 import { cursorSql, locationIdToken, streamCursor } from '../cursors.ts';
-import { arrayParam } from '../db/sql.ts';
+import { unnestParams } from '../db/sql.ts';
 
 type SqlType = 'text' | 'float8' | 'timestamptz' | 'int8';
 
@@ -201,9 +201,9 @@ export function fromReport(groupId: string, report: LocationReport, row: Locatio
 /** The reported columns, in order: for INSERT column lists and `unnest` inputs. */
 export const REPORTED_COLUMNS = REPORTED_FIELDS.map((f) => f.column);
 
-/** `unnest($from::text[], $2::float8[], …)` over the reported columns, as arrays from `reportArrays` (see arrayParam). */
+/** `unnest(…)` over the reported columns from `$firstParam` on, as arrays from `reportArrays` (see unnestParams). */
 export const reportUnnest = (firstParam: number) =>
-  `unnest(${REPORTED_FIELDS.map((f, i) => arrayParam(firstParam + i, f.sqlType)).join(', ')})`;
+  unnestParams(firstParam, ...REPORTED_FIELDS.map((f) => f.sqlType));
 
 /** One array per reported column, in REPORTED_FIELDS order (dates as ISO text). */
 export function reportArrays(reports: readonly LocationReport[]): unknown[][] {

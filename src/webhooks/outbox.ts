@@ -5,7 +5,7 @@
 // token and a lease), or finished (succeeded, dead). Only a waiting row of an active
 // webhook, or a delivering row whose lease ran out, has next_attempt_at <= now(): the
 // index on (webhook_id, next_attempt_at) alone finds what is due, in order.
-import { arrayParam, type SqlClient } from '../db/sql.ts';
+import { type SqlClient, unnestParams } from '../db/sql.ts';
 import type { WebhookDeliveryStatus } from '../generated/prisma/enums.ts';
 import { DEFAULT_EVENT_TYPES, eventTypeSql } from './events.ts';
 import { type DeliveryOutcome, HELD_STATUSES, type WebhookHealth } from './policy.ts';
@@ -88,7 +88,7 @@ export function claim(
 
 const CLAIM = `
 WITH busy AS (
-  SELECT * FROM unnest(${arrayParam(1, 'uuid')}, ${arrayParam(2, 'int')}) AS b(webhook_id, held)
+  SELECT * FROM ${unnestParams(1, 'uuid', 'int')} AS b(webhook_id, held)
 ),
 chosen AS (
   SELECT d.id FROM webhooks w
@@ -165,8 +165,7 @@ export async function record(sql: SqlClient, attempts: readonly AttemptRecord[])
 
 const RECORD = `
 WITH r AS (
-  SELECT * FROM unnest(${arrayParam(1, 'uuid')}, ${arrayParam(2, 'uuid')}, ${arrayParam(3, 'text')}, ${arrayParam(4, 'int')},
-                       ${arrayParam(5, 'int')}, ${arrayParam(6, 'text')}, ${arrayParam(7, 'int')}, ${arrayParam(8, 'text')})
+  SELECT * FROM ${unnestParams(1, 'uuid', 'uuid', 'text', 'int', 'int', 'text', 'int', 'text')}
     AS r(id, token, status, retry_in_ms, status_code, error, duration_ms, body)
 ),
 updated AS (
