@@ -36,43 +36,41 @@ function setup(ttlMs = 1_000) {
     onRefreshError: (error) => errors.push(error),
     perf: clock,
   });
-  return { store, clock, cache, errors };
+  /** Asks for `keys`, lets every load under way finish, and returns what each ask got. */
+  const settled = async (...keys: string[]) => {
+    const asked = keys.map((key) => cache.get(key));
+    await store.finishAll();
+    return Promise.all(asked);
+  };
+  return { store, clock, cache, errors, settled };
 }
 
 describe('RefreshAheadCache', () => {
   it('loads a missing key once however many ask at the same time, and keeps it', async () => {
-    const { store, cache } = setup();
+    const { store, cache, settled } = setup();
     store.values.set('a', { name: 'one' });
-    const asked = [cache.get('a'), cache.get('a'), cache.get('a')];
-    await store.finishAll();
-    expect(await Promise.all(asked)).toEqual([{ name: 'one' }, { name: 'one' }, { name: 'one' }]);
+    expect(await settled('a', 'a', 'a')).toEqual([{ name: 'one' }, { name: 'one' }, { name: 'one' }]);
     expect(await cache.get('a')).toEqual({ name: 'one' });
     expect(store.loads).toBe(1);
   });
 
   it('does not keep a key that has no value, or whose load failed', async () => {
-    const { store, cache } = setup();
-    const missing = cache.get('nobody');
-    await store.finishAll();
-    expect(await missing).toBeUndefined();
+    const { store, cache, settled } = setup();
+    expect(await settled('nobody')).toEqual([undefined]);
 
     const failing = cache.get('a');
     store.pending.splice(0)[0]?.fail(new Error('database down'));
     await expect(failing).rejects.toThrow('database down');
 
     store.values.set('a', { name: 'one' });
-    const later = [cache.get('nobody'), cache.get('a')];
-    await store.finishAll();
-    expect(await Promise.all(later)).toEqual([undefined, { name: 'one' }]);
+    expect(await settled('nobody', 'a')).toEqual([undefined, { name: 'one' }]);
     expect(store.loads).toBe(4);
   });
 
   it('serves a key past half its TTL from the cache and loads it again in the background', async () => {
-    const { store, clock, cache } = setup(1_000);
+    const { store, clock, cache, settled } = setup(1_000);
     store.values.set('a', { name: 'one' });
-    const first = cache.get('a');
-    await store.finishAll();
-    await first;
+    await settled('a');
 
     clock.time += 400; // before half the TTL: no load
     expect(await cache.get('a')).toEqual({ name: 'one' });
@@ -92,41 +90,31 @@ describe('RefreshAheadCache', () => {
   });
 
   it('never serves a value older than its TTL', async () => {
-    const { store, clock, cache } = setup(1_000);
+    const { store, clock, settled } = setup(1_000);
     store.values.set('a', { name: 'one' });
-    const first = cache.get('a');
-    await store.finishAll();
-    await first;
+    await settled('a');
 
     store.values.set('a', { name: 'two' });
     clock.time += 1_001;
-    const asked = cache.get('a');
-    await store.finishAll();
-    expect(await asked).toEqual({ name: 'two' });
+    expect(await settled('a')).toEqual([{ name: 'two' }]);
   });
 
   it('drops a key whose background load finds it gone', async () => {
-    const { store, clock, cache } = setup(1_000);
+    const { store, clock, cache, settled } = setup(1_000);
     store.values.set('a', { name: 'one' });
-    const first = cache.get('a');
-    await store.finishAll();
-    await first;
+    await settled('a');
 
     store.values.delete('a');
     clock.time += 600;
     expect(await cache.get('a')).toEqual({ name: 'one' });
     await store.finishAll();
-    const after = cache.get('a');
-    await store.finishAll();
-    expect(await after).toBeUndefined();
+    expect(await settled('a')).toEqual([undefined]);
   });
 
   it('discards a background load overtaken by a delete, so a revoked value does not come back', async () => {
-    const { store, clock, cache } = setup(1_000);
+    const { store, clock, cache, settled } = setup(1_000);
     store.values.set('a', { name: 'one' });
-    const first = cache.get('a');
-    await store.finishAll();
-    await first;
+    await settled('a');
 
     clock.time += 600;
     await cache.get('a'); // starts the background load, which reads 'one' ...
@@ -134,13 +122,11 @@ describe('RefreshAheadCache', () => {
     cache.delete('a'); // ... and the change is announced before that load returns
     await store.finishAll();
 
-    const after = cache.get('a');
-    await store.finishAll();
-    expect(await after).toEqual({ name: 'revoked' });
+    expect(await settled('a')).toEqual([{ name: 'revoked' }]);
   });
 
   it('does not keep a first load overtaken by a delete, though its caller gets its value', async () => {
-    const { store, cache } = setup();
+    const { store, cache, settled } = setup();
     store.values.set('a', { name: 'one' });
     const asked = cache.get('a');
     cache.delete('a');
@@ -148,38 +134,30 @@ describe('RefreshAheadCache', () => {
     expect(await asked).toEqual({ name: 'one' });
 
     store.values.set('a', { name: 'two' });
-    const after = cache.get('a');
-    await store.finishAll();
-    expect(await after).toEqual({ name: 'two' });
+    expect(await settled('a')).toEqual([{ name: 'two' }]);
     expect(store.loads).toBe(2);
   });
 
   it('forgets every key whose value matches, and the loads under way', async () => {
-    const { store, cache } = setup();
+    const { store, cache, settled } = setup();
     store.values.set('a', { name: 'same' });
     store.values.set('b', { name: 'same' });
     store.values.set('c', { name: 'other' });
     store.values.set('d', { name: 'same' });
-    const loaded = [cache.get('a'), cache.get('b'), cache.get('c')];
-    await store.finishAll();
-    await Promise.all(loaded);
+    await settled('a', 'b', 'c');
 
     const underWay = cache.get('d');
     cache.deleteWhere((value) => value.name === 'same');
     await store.finishAll();
     await underWay;
-    const again = [cache.get('a'), cache.get('b'), cache.get('c'), cache.get('d')];
-    await store.finishAll();
-    await Promise.all(again);
+    await settled('a', 'b', 'c', 'd');
     expect(store.loads).toBe(4 + 3); // a, b and d again (d was read before the change); c stayed
   });
 
   it('keeps serving a value whose background load failed, and reports the failure', async () => {
-    const { store, clock, cache, errors } = setup(1_000);
+    const { store, clock, cache, errors, settled } = setup(1_000);
     store.values.set('a', { name: 'one' });
-    const first = cache.get('a');
-    await store.finishAll();
-    await first;
+    await settled('a');
 
     clock.time += 600;
     await cache.get('a');

@@ -1,7 +1,6 @@
 // API keys: creation (the key is returned once), listing, revocation, and the
 // per-operation authentication, which is served from a short-lived cache. What a key
 // holds open (sockets, streams) is tracked in `sessions` and ends when the key does.
-
 import { AppError, forbidden, InputError, notFound, unauthenticated } from '../errors.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { type InGroup, isUuid } from '../ids.ts';

@@ -20,9 +20,9 @@ export class GeofenceCache {
     this.sets = new RefreshAheadCache({ ttlMs, max: 10_000, load: (groupId) => this.load(groupId) });
   }
 
-  /** The group's geofences (an empty set when it has none). */
+  /** The group's geofences (an empty set when it has none: `load` always returns a set). */
   async get(groupId: string): Promise<GeofenceSet> {
-    return (await this.sets.get(groupId)) ?? new GeofenceSet([]);
+    return (await this.sets.get(groupId))!;
   }
 
   /** The group's geofences changed: load them again on next use. */
