@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SCOPES } from '../src/auth/scopes.ts';
 import { loadConfig } from '../src/config.ts';
+import { pgSql } from '../src/db/sql.ts';
 import { createLogger } from '../src/observability/logger.ts';
+import { Retention } from '../src/retention.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { graphql } from './gql/index.ts';
 import { runCli, type ServerProcess, startServerProcess } from './helpers/processes.ts';
@@ -104,6 +106,8 @@ beforeAll(async () => {
     RATE_LIMIT_READS_PER_MINUTE: '30',
     RATE_LIMIT_REPORTS_PER_MINUTE: '1000',
     RATE_LIMIT_MANAGE_PER_MINUTE: '100',
+    // The retention test below runs retention itself, on rows it ages.
+    RETENTION_DAYS: '0',
   };
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
 }, 180_000);
@@ -352,5 +356,36 @@ describe.skipIf(missing !== undefined)('two instances through Redis', { timeout:
     }
     expect(Date.now() - revokedAt).toBeLessThan(5_000);
     await Promise.all([onA.close(), onB.close()]);
+  });
+
+  it('run retention one at a time, beside pools of a single connection', async () => {
+    for (let i = 0; i < 7; i++) await reportTo(a, 30 + i);
+    // Two instances' databases, each with DATABASE_POOL_SIZE=1.
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: databaseUrl, max: 1 }));
+    try {
+      await pools[0]!.query(`UPDATE locations SET received_at = now() - interval '31 days'`);
+      let firstBatch: () => void = () => {};
+      const batched = new Promise<void>((resolve) => {
+        firstBatch = resolve;
+      });
+      const options = { days: 30, intervalMs: 3_600_000, batchSize: 2 };
+      const working = new Retention(pgSql(pools[0]!), { ...options, onBatch: () => firstBatch() });
+      const other = new Retention(pgSql(pools[1]!), options);
+      const running = working.runOnce();
+      await batched;
+      // The lock is held on a connection of its own: the pool's one connection stays free for the
+      // batches (and for requests), and the other instance leaves the work to this one.
+      expect(await other.runOnce()).toEqual({ locations: 0, geofenceEvents: 0, deliveries: 0 });
+      const deleted = (await running).locations;
+      expect(deleted).toBeGreaterThanOrEqual(7);
+      const { rows } = await pools[1]!.query('SELECT count(*)::int AS n FROM locations');
+      expect(rows[0].n).toBe(0);
+      // Released: the other instance takes its turn.
+      await reportTo(b, 40);
+      await pools[1]!.query(`UPDATE locations SET received_at = now() - interval '31 days'`);
+      expect((await other.runOnce()).locations).toBe(1);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
   });
 });

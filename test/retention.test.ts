@@ -176,18 +176,29 @@ describe('retention', () => {
     await resumed.close();
   });
 
-  it('works in small batches, and several instances at once share the work', async () => {
+  it('works in small batches, one instance at a time: another finds it at work and leaves it', async () => {
     const key = await server.key();
     await report(key, 25);
     await age(key, 21);
     const options = { days: 30, intervalMs: 3_600_000, batchSize: 4 };
-    const instances = [
-      new Retention(server.runtime.db.sql, options),
-      new Retention(server.runtime.db.sql, options),
-    ];
-    const results = await Promise.all(instances.map((r) => r.runOnce()));
-    expect(results.reduce((n, r) => n + r.locations, 0)).toBe(21);
+    let firstBatch: () => void = () => {};
+    const batched = new Promise<void>((resolve) => {
+      firstBatch = resolve;
+    });
+    const working = new Retention(server.runtime.db.sql, { ...options, onBatch: () => firstBatch() });
+    const other = new Retention(server.runtime.db.sql, options);
+    const running = working.runOnce();
+    // While the first pauses after its first batch, a second instance's run does nothing: each
+    // instance working at its own pace would add up to more than the pace asked of retention.
+    await batched;
+    expect(await other.runOnce()).toEqual({ locations: 0, geofenceEvents: 0, deliveries: 0 });
+    expect((await running).locations).toBe(21);
     expect(await cursorsOf(key)).toHaveLength(4);
+    // Once it is done, the lock is free again: started together, one deletes the 4 kept and 3 new, the other nothing.
+    await report(key, 3);
+    await age(key, 28);
+    const together = await Promise.all([working.runOnce(), other.runOnce()]);
+    expect(together.map((r) => r.locations).sort()).toEqual([0, 7]);
   });
 
   it('leaves the database to the writes most of the time: it pauses after each batch', async () => {

@@ -2,7 +2,7 @@
 // (ingest) and the migrator, where Prisma's query builder adds cost or cannot
 // run multi-statement scripts. Everything else goes through Prisma.
 import type { PGlite, Transaction } from '@electric-sql/pglite';
-import type pg from 'pg';
+import pg from 'pg';
 
 export interface SqlClient {
   /**
@@ -24,6 +24,12 @@ export interface Sql extends SqlClient {
     work: (tx: SqlClient, firstResults: Record<string, unknown>[][]) => Promise<T>,
     first?: string,
   ): Promise<T>;
+  /**
+   * Runs `work` while this process holds the session-level advisory lock named `name`
+   * (`pg_try_advisory_lock(hashtextextended(name, 0))`, on a connection of its own kept for as
+   * long as `work` runs), so that one instance of several does it at a time. Resolves `undefined` at once, without running `work`, when another holds the lock.
+   */
+  whileLocked<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
 }
 
 export function pgSql(pool: pg.Pool): Sql {
@@ -65,10 +71,29 @@ export function pgSql(pool: pg.Pool): Sql {
         client.release(broken);
       }
     },
+    async whileLocked(name, work) {
+      // A connection of its own, outside the pool: holding one of the pool's for as long as
+      // `work` runs would leave it one short, and with DATABASE_POOL_SIZE=1 `work` would wait forever.
+      const client = new pg.Client(pool.options);
+      client.on('error', () => {}); // a lost connection drops the lock; `work`'s statements go on
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ locked: boolean }>(
+          'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+          [name],
+        );
+        return rows[0]?.locked ? await work() : undefined;
+      } finally {
+        await client.end().catch(() => {}); // ending the session releases its lock
+      }
+    },
   };
 }
 
 export function pgliteSql(db: PGlite): Sql {
+  // An embedded database belongs to one process, whose callers share its one session: the
+  // names held are kept here, since a session's advisory locks do not exclude the session itself.
+  const held = new Set<string>();
   const wrap = (client: PGlite | Transaction): SqlClient => ({
     async query<Row>(text: string, params: readonly unknown[] = []) {
       const result = await client.query<Row>(text, params as unknown[]);
@@ -89,6 +114,15 @@ export function pgliteSql(db: PGlite): Sql {
           : [];
         return work(wrap(tx), firstResults);
       }),
+    async whileLocked(name, work) {
+      if (held.has(name)) return undefined;
+      held.add(name);
+      try {
+        return await work();
+      } finally {
+        held.delete(name);
+      }
+    },
   };
 }
 
