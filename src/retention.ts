@@ -4,6 +4,7 @@
 // schedule; one at a time works (a session-level advisory lock), the others find it at work and
 // leave it, so the pace holds for the database however many instances there are.
 // A resume cursor older than what is kept gets CURSOR_EXPIRED (see live/).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Sql } from './db/sql.ts';
 
 export interface RetentionOptions {
@@ -42,6 +43,8 @@ const NOTHING: RetentionResult = { locations: 0, geofenceEvents: 0, deliveries: 
 export class Retention {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RetentionResult> | undefined;
+  /** Aborted by stop(): a run ends after the batch under way instead of working through its pauses. */
+  private stopping = new AbortController();
 
   constructor(
     private readonly sql: Sql,
@@ -68,10 +71,16 @@ export class Retention {
     schedule(Math.floor(Math.random() * Math.min(this.options.intervalMs, 30_000)));
   }
 
+  /**
+   * Stops the schedule, and a run under way after its current batch (a backlog of many days
+   * would otherwise hold a shutdown for minutes); what is left goes at the next start.
+   */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.stopping.abort();
     await this.running?.catch(() => {});
+    this.stopping = new AbortController();
   }
 
   /**
@@ -101,7 +110,8 @@ export class Retention {
     const batchSize = this.options.batchSize ?? 5000;
     const pause = 1 / (this.options.dutyCycle ?? DUTY_CYCLE) - 1;
     let total = 0;
-    for (;;) {
+    const { signal } = this.stopping;
+    while (!signal.aborted) {
       const started = performance.now();
       const [row] = await this.sql.query<{ deleted: number }>(statement, [cutoff, batchSize]);
       const deleted = row?.deleted ?? 0;
@@ -109,8 +119,9 @@ export class Retention {
       this.options.onBatch?.(performance.now() - started);
       if (deleted < batchSize) return total;
       // Let the writes in between batches (measured: npm run bench:history).
-      await new Promise((resolve) => setTimeout(resolve, pause * (performance.now() - started)));
+      await sleep(pause * (performance.now() - started), undefined, { signal }).catch(() => {});
     }
+    return total;
   }
 }
 
