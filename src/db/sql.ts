@@ -27,7 +27,8 @@ export interface Sql extends SqlClient {
   /**
    * Runs `work` while this process holds the session-level advisory lock named `name`
    * (`pg_try_advisory_lock(hashtextextended(name, 0))`, on a connection of its own kept for as
-   * long as `work` runs), so that one instance of several does it at a time. Resolves `undefined` at once, without running `work`, when another holds the lock.
+   * long as `work` runs), so that one instance of several does it at a time. Resolves
+   * `undefined` at once, without running `work`, when another holds the lock.
    */
   whileLocked<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
 }
