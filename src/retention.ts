@@ -32,11 +32,12 @@ export interface RetentionResult {
 
 const DAY_MS = 86_400_000;
 /**
- * Retention works at most a tenth of the time (see RetentionOptions.dutyCycle): deleting a
- * day of 1,000,000 rows takes 12-20 s, and `reportLocation` at 8 connections measured 9%
- * slower meanwhile (median of 3), against 17-22% with a quarter (npm run bench:history).
+ * Retention works at most a twentieth of the time (see RetentionOptions.dutyCycle): deleting
+ * a day of 1,000,000 rows takes about 24 s, and `reportLocation` at 8 connections measured 6%
+ * slower meanwhile (median of 3 runs: 1-7%), against 9% and 13% (-4-15%) with a tenth and
+ * 17-22% with a quarter (npm run bench:history).
  */
-const DUTY_CYCLE = 0.1;
+const DUTY_CYCLE = 0.05;
 const LOCK = 'gofindme:retention';
 const NOTHING: RetentionResult = { locations: 0, geofenceEvents: 0, deliveries: 0 };
 
