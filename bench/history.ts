@@ -248,7 +248,8 @@ const random = (n: number) => Math.floor(Math.random() * n);
 const FIELDS = 'cursor latitude longitude recordedAt';
 
 await withThrowawayDatabase('gofindme_history', async (url) => {
-  const env = { ...process.env, DATABASE_URL: url };
+  // The server's own retention stays off: the benchmark runs it, and measures it.
+  const env = { ...process.env, DATABASE_URL: url, RETENTION_DAYS: '0' };
   let server: ChildProcess | undefined;
   try {
     server = await startServer(env, PORT); // applies the migrations

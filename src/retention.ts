@@ -1,7 +1,7 @@
 // Retention: deletes locations received more than RETENTION_DAYS ago, and geofence events
 // and webhook deliveries created that long ago, in small batches so that no statement holds many
 // locks or runs long, pausing after each (see DUTY_CYCLE). Every instance runs it on its own
-// schedule; one at a time works (a session-level advisory lock), the others find it at work and
+// schedule; one at a time works (an advisory lock), the others find it at work and
 // leave it, so the pace holds for the database however many instances there are.
 // A resume cursor older than what is kept gets CURSOR_EXPIRED (see live/).
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -97,21 +97,25 @@ export class Retention {
   }
 
   private async deleteOld(cutoff: Date): Promise<RetentionResult> {
-    const result = await this.sql.whileLocked(LOCK, async () => ({
-      locations: await this.inBatches(DELETE_LOCATIONS, cutoff),
-      geofenceEvents: await this.inBatches(DELETE_GEOFENCE_EVENTS, cutoff),
-      deliveries: await this.inBatches(DELETE_DELIVERIES, cutoff),
-    }));
+    const result = await this.sql.whileLocked(LOCK, async (lost) => {
+      // Stopped, or the lock lost with its connection (another instance may start): the run
+      // ends after the batch under way; the next one goes on from there.
+      const signal = AbortSignal.any([this.stopping.signal, lost]);
+      return {
+        locations: await this.inBatches(DELETE_LOCATIONS, cutoff, signal),
+        geofenceEvents: await this.inBatches(DELETE_GEOFENCE_EVENTS, cutoff, signal),
+        deliveries: await this.inBatches(DELETE_DELIVERIES, cutoff, signal),
+      };
+    });
     if (!result) return NOTHING;
     if (result.locations + result.geofenceEvents + result.deliveries > 0) this.options.onDeleted?.(result);
     return result;
   }
 
-  private async inBatches(statement: string, cutoff: Date): Promise<number> {
+  private async inBatches(statement: string, cutoff: Date, signal: AbortSignal): Promise<number> {
     const batchSize = this.options.batchSize ?? 5000;
     const pause = 1 / (this.options.dutyCycle ?? DUTY_CYCLE) - 1;
     let total = 0;
-    const { signal } = this.stopping;
     while (!signal.aborted) {
       const started = performance.now();
       const [row] = await this.sql.query<{ deleted: number }>(statement, [cutoff, batchSize]);

@@ -358,33 +358,59 @@ describe.skipIf(missing !== undefined)('two instances through Redis', { timeout:
     await Promise.all([onA.close(), onB.close()]);
   });
 
-  it('run retention one at a time, beside pools of a single connection', async () => {
+  it('run retention one at a time, beside pools of a single connection, and hand it over when the lock is lost', async () => {
     for (let i = 0; i < 7; i++) await reportTo(a, 30 + i);
     // Two instances' databases, each with DATABASE_POOL_SIZE=1.
     const pools = [0, 1].map(() => new pg.Pool({ connectionString: databaseUrl, max: 1 }));
+    const count = async () =>
+      (await pools[1]!.query<{ n: number }>('SELECT count(*)::int AS n FROM locations')).rows[0]!.n;
+    const age = () => pools[1]!.query(`UPDATE locations SET received_at = now() - interval '31 days'`);
+    const runs: Promise<unknown>[] = [];
     try {
-      await pools[0]!.query(`UPDATE locations SET received_at = now() - interval '31 days'`);
+      await age();
+      const aged = await count();
+      expect(aged).toBeGreaterThanOrEqual(7);
+      let batches = 0;
       let firstBatch: () => void = () => {};
       const batched = new Promise<void>((resolve) => {
         firstBatch = resolve;
       });
       const options = { days: 30, intervalMs: 3_600_000, batchSize: 2 };
-      const working = new Retention(pgSql(pools[0]!), { ...options, onBatch: () => firstBatch() });
-      const other = new Retention(pgSql(pools[1]!), options);
+      // A hundredth of the time at work: long pauses, so that the other instance's run surely
+      // comes while this one holds the lock.
+      const working = new Retention(pgSql(pools[0]!), {
+        ...options,
+        dutyCycle: 0.01,
+        onBatch: () => {
+          batches++;
+          firstBatch();
+        },
+      });
+      const other = new Retention(pgSql(pools[1]!), { ...options, dutyCycle: 1 });
       const running = working.runOnce();
+      runs.push(running);
       await batched;
       // The lock is held on a connection of its own: the pool's one connection stays free for the
       // batches (and for requests), and the other instance leaves the work to this one.
       expect(await other.runOnce()).toEqual({ locations: 0, geofenceEvents: 0, deliveries: 0 });
-      const deleted = (await running).locations;
-      expect(deleted).toBeGreaterThanOrEqual(7);
-      const { rows } = await pools[1]!.query('SELECT count(*)::int AS n FROM locations');
-      expect(rows[0].n).toBe(0);
-      // Released: the other instance takes its turn.
-      await reportTo(b, 40);
-      await pools[1]!.query(`UPDATE locations SET received_at = now() - interval '31 days'`);
-      expect((await other.runOnce()).locations).toBe(1);
+      expect(batches).toBe(1);
+
+      // The lock's connection fails (here: terminated): the lock went with it, so the run ends
+      // after its batch instead of going on beside another instance's.
+      const { rows: holders } = await pools[1]!.query<{ pid: number }>(
+        `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      expect(holders).toHaveLength(1);
+      await pools[1]!.query('SELECT pg_terminate_backend($1)', [holders[0]!.pid]);
+      const first = (await running).locations;
+      expect(first).toBeLessThan(aged);
+      expect(await count()).toBe(aged - first);
+      // Released: the other instance takes its turn and deletes the rest.
+      expect((await other.runOnce()).locations).toBe(aged - first);
+      expect(await count()).toBe(0);
     } finally {
+      await Promise.allSettled(runs);
       await Promise.all(pools.map((pool) => pool.end()));
     }
   });

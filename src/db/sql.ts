@@ -1,6 +1,8 @@
 // A minimal SQL runner over either node-postgres or PGlite, for the hot paths
 // (ingest) and the migrator, where Prisma's query builder adds cost or cannot
 // run multi-statement scripts. Everything else goes through Prisma.
+
+import { setTimeout } from 'node:timers/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -25,12 +27,15 @@ export interface Sql extends SqlClient {
     first?: string,
   ): Promise<T>;
   /**
-   * Runs `work` while this process holds the session-level advisory lock named `name`
-   * (`pg_try_advisory_lock(hashtextextended(name, 0))`, on a connection of its own kept for as
-   * long as `work` runs), so that one instance of several does it at a time. Resolves
-   * `undefined` at once, without running `work`, when another holds the lock.
+   * Runs `work` while this process holds the advisory lock named `name`, so that one instance
+   * of several does it at a time: `pg_try_advisory_xact_lock(hashtextextended(name, 0))` in a
+   * transaction left open, on a connection of its own, for as long as `work` runs (a
+   * transaction, not a session, so that it also holds behind a transaction-mode pooler).
+   * Resolves `undefined` at once, without running `work`, when another holds the lock.
+   * `lost` is aborted if that connection fails meanwhile (the lock went with it): `work`
+   * should then stop.
    */
-  whileLocked<T>(name: string, work: () => Promise<T>): Promise<T | undefined>;
+  whileLocked<T>(name: string, work: (lost: AbortSignal) => Promise<T>): Promise<T | undefined>;
 }
 
 export function pgSql(pool: pg.Pool): Sql {
@@ -75,17 +80,22 @@ export function pgSql(pool: pg.Pool): Sql {
     async whileLocked(name, work) {
       // A connection of its own, outside the pool: holding one of the pool's for as long as
       // `work` runs would leave it one short, and with DATABASE_POOL_SIZE=1 `work` would wait forever.
-      const client = new pg.Client(pool.options);
-      client.on('error', () => {}); // a lost connection drops the lock; `work`'s statements go on
-      await client.connect();
+      const client = new pg.Client({ ...pool.options, keepAlive: true, connectionTimeoutMillis: 10_000 });
+      const lost = new AbortController();
+      client.on('error', () => lost.abort());
+      client.on('end', () => lost.abort());
       try {
+        await client.connect();
+        await client.query('BEGIN');
         const { rows } = await client.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
+          'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
           [name],
         );
-        return rows[0]?.locked ? await work() : undefined;
+        return rows[0]?.locked ? await work(lost.signal) : undefined;
       } finally {
-        await client.end().catch(() => {}); // ending the session releases its lock
+        // Ending the connection ends the transaction and its lock. Bounded: on a connection
+        // to a host that no longer answers, end() would wait for TCP to give up.
+        await Promise.race([client.end().catch(() => {}), setTimeout(5_000, undefined, { ref: false })]);
       }
     },
   };
@@ -119,7 +129,7 @@ export function pgliteSql(db: PGlite): Sql {
       if (held.has(name)) return undefined;
       held.add(name);
       try {
-        return await work();
+        return await work(new AbortController().signal); // the process is the session: never lost
       } finally {
         held.delete(name);
       }
