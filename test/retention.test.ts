@@ -81,6 +81,15 @@ async function age(key: TestKey, count: number): Promise<void> {
   );
 }
 
+/** `batched` settles once `firstBatch` (given as a Retention's onBatch) is first called. */
+function afterFirstBatch(): { batched: Promise<void>; firstBatch: () => void } {
+  let firstBatch: () => void = () => {};
+  const batched = new Promise<void>((resolve) => {
+    firstBatch = resolve;
+  });
+  return { batched, firstBatch };
+}
+
 const cursorsOf = async (key: TestKey) =>
   (await key.request(History, {})).data!.locations.edges.map((e) => e.node.cursor);
 
@@ -181,10 +190,7 @@ describe('retention', () => {
     await report(key, 25);
     await age(key, 21);
     const options = { days: 30, intervalMs: 3_600_000, batchSize: 4 };
-    let firstBatch: () => void = () => {};
-    const batched = new Promise<void>((resolve) => {
-      firstBatch = resolve;
-    });
+    const { batched, firstBatch } = afterFirstBatch();
     const working = new Retention(server.runtime.db.sql, { ...options, onBatch: () => firstBatch() });
     const other = new Retention(server.runtime.db.sql, options);
     const running = working.runOnce();
@@ -227,10 +233,7 @@ describe('retention', () => {
     const key = await server.key();
     await report(key, 12);
     await age(key, 12);
-    let firstBatch: () => void = () => {};
-    const batched = new Promise<void>((resolve) => {
-      firstBatch = resolve;
-    });
+    const { batched, firstBatch } = afterFirstBatch();
     // A hundredth of the time at work: after a batch of a few ms, a pause of a few hundred.
     const slow = new Retention(server.runtime.db.sql, {
       days: 30,

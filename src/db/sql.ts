@@ -2,7 +2,7 @@
 // (ingest) and the migrator, where Prisma's query builder adds cost or cannot
 // run multi-statement scripts. Everything else goes through Prisma.
 
-import { setTimeout } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -95,7 +95,7 @@ export function pgSql(pool: pg.Pool): Sql {
       } finally {
         // Ending the connection ends the transaction and its lock. Bounded: on a connection
         // to a host that no longer answers, end() would wait for TCP to give up.
-        await Promise.race([client.end().catch(() => {}), setTimeout(5_000, undefined, { ref: false })]);
+        await Promise.race([client.end().catch(() => {}), sleep(5_000, undefined, { ref: false })]);
       }
     },
   };
