@@ -8,19 +8,21 @@
 //   - a 10-minute window over every device: locations(from, to, first: 100)
 //
 // Each query runs --requests times one after the other (a random device or window each
-// time); it prints p50 and p99. Seeding 10 million rows takes a few minutes.
+// time); it prints p50 and p99: 1,000 times by default, since the p99 of 200 requests is
+// their second slowest, one stall of the machine away from any figure. Seeding 10 million
+// rows takes a few minutes.
 //
-// Then retention, once without pauses and three times as the server runs it
-// (RetentionOptions.dutyCycle): reportLocation at 8 connections for 10 s alone, then for
-// as long as retention takes to delete the oldest day of rows (a tenth of them); it
-// prints each delete batch's p50/p99, how much slower ingest was meanwhile, and the median
-// of the three paced runs.
+// Then retention, deleting the oldest days of rows (a tenth of them each) while
+// reportLocation runs at 8 connections: once without pauses, for scale, then as the server
+// runs it (RetentionOptions.dutyCycle), running and paused by turns (see retentionUnderLoad);
+// it prints each delete batch's p50/p99 and how much slower ingest was while retention ran.
 //
-//   npm run bench:history -- [--rows 10000000] [--devices 10000] [--requests 200]
+//   npm run bench:history -- [--rows 10000000] [--devices 10000] [--requests 1000]
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards.
 import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -35,7 +37,7 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '10000000' },
     devices: { type: 'string', default: '10000' },
-    requests: { type: 'string', default: '200' },
+    requests: { type: 'string', default: '1000' },
   },
 });
 const rows = Number(values.rows);
@@ -135,8 +137,11 @@ async function time<P>(
   console.log(`${label.padEnd(58)} p50 ${at(0.5).padStart(6)} ms   p99 ${at(0.99).padStart(6)} ms`);
 }
 
-/** reportLocation at 8 connections for `until` seconds, or until that promise settles: requests per second. */
-function ingest(key: string, until: number | Promise<unknown>): Promise<number> {
+/**
+ * reportLocation at 8 connections for `until` seconds, or until that promise settles: requests
+ * per second. `onStored` is called for every report answered with 200.
+ */
+function ingest(key: string, until: number | Promise<unknown>, onStored?: () => void): Promise<number> {
   let n = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -170,74 +175,130 @@ function ingest(key: string, until: number | Promise<unknown>): Promise<number> 
           ? reject(error)
           : resolve((result.requests.total - result.non2xx - result.errors) / result.duration),
     );
+    if (onStored) {
+      instance.on('response', (_client, status) => {
+        if (status === 200) onStored();
+      });
+    }
     if (typeof until !== 'number') void until.finally(() => instance.stop());
   });
 }
 
+/** Batch durations: count, p50, p99. */
+function batchFigures(batches: number[]): string {
+  if (batches.length === 0) return 'no batches';
+  const sorted = [...batches].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
+  return `${sorted.length} batches, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`;
+}
+
+/** Seconds of ingest before the turns are measured: every device is written to once since the last checkpoint. */
+const WARM_UP_S = 15;
+/** One turn of retention running or paused, and how many turns at most. */
+const TURN_MS = 8_000;
+const MAX_TURNS = 24;
+/** Paused, running, running, paused: a drift over the measurement falls on both alike. */
+const TURN_ORDER = [false, true, true, false];
+
 /**
- * For each way of running retention (unpaced, then as the server does): ingest alone for
- * 10 s, then ingest for exactly as long as retention takes to delete the oldest remaining
- * day. Each pair is measured back to back, so that the machine's drift stays out of it.
+ * Retention without pauses first (for scale): ingest alone for 10 s, then for exactly as long
+ * as retention takes to delete the oldest day.
+ *
+ * Then as the server runs it, in turns: ingest runs throughout, while retention runs and is
+ * paused (stopped after its batch under way, then started again) by turns of 8 s, in the
+ * order paused, running, running, paused, and again, until it has deleted what is old or
+ * MAX_TURNS have passed. The figure compares the reports stored per second in the running
+ * turns with the paused ones. Turns put both in the same moments of the machine's drift and
+ * of the database's checkpoints: after a checkpoint, the first write to every page writes the
+ * whole page to the WAL, and ingest alone measured right after one read 6-30% below the
+ * same ingest measured a minute later (an earlier version of this benchmark compared 10 s
+ * alone just after the vacuum and checkpoint with what followed).
  */
 async function retentionUnderLoad(url: string, key: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   try {
-    // Paced three times (a day each), since ingest alone varies between 10-s windows about as
-    // much as the effect measured: the median is the figure.
-    const runs: [string, number | undefined, number][] = [
-      ['without pauses', 1, 9],
-      ['as the server runs it (1 of 3)', undefined, 8],
-      ['as the server runs it (2 of 3)', undefined, 7],
-      ['as the server runs it (3 of 3)', undefined, 6],
-    ];
-    const pacedSlower: number[] = [];
-    for (const [label, dutyCycle, days] of runs) {
+    {
       const alone = await ingest(key, 10);
       const batches: number[] = [];
       const retention = new Retention(pgSql(pool), {
-        days,
+        days: 9,
         intervalMs: DAY_MS,
-        dutyCycle,
+        dutyCycle: 1,
         onBatch: (ms) => batches.push(ms),
       });
       const started = performance.now();
       const running = retention.runOnce(new Date(end));
-      // Whether autovacuum worked on the table meanwhile (it starts once enough rows are dead).
-      let autovacuum = false;
-      const watching = setInterval(() => {
-        pool
-          .query(`SELECT 1 FROM pg_stat_activity WHERE query LIKE 'autovacuum:%locations%'`)
-          .then(({ rowCount }) => {
-            if (rowCount) autovacuum = true;
-          })
-          .catch(() => {});
-      }, 500);
-      const during = await ingest(key, running).finally(() => clearInterval(watching));
+      const during = await ingest(key, running);
       const { locations } = await running;
-      const took = performance.now() - started;
-      batches.sort((a, b) => a - b);
-      const at = (q: number) =>
-        batches[Math.min(batches.length - 1, Math.floor(q * batches.length))]!.toFixed(1);
       console.log(
-        `retention ${label}: ${locations.toLocaleString('en')} rows in ${(took / 1000).toFixed(1)} s, ` +
-          `${batches.length} batches, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
+        `retention without pauses: ${locations.toLocaleString('en')} rows in ` +
+          `${((performance.now() - started) / 1000).toFixed(1)} s, ${batchFigures(batches)}\n` +
+          `${'  reportLocation @8 just before, alone'.padEnd(58)} ${alone.toFixed(0).padStart(6)} req/s\n` +
+          `${'  reportLocation @8 while it ran'.padEnd(58)} ${during.toFixed(0).padStart(6)} req/s, ` +
+          `${((1 - during / alone) * 100).toFixed(0)}% slower`,
       );
-      const slower = (1 - during / alone) * 100;
-      if (dutyCycle === undefined) pacedSlower.push(slower);
-      console.log(
-        `${'  reportLocation @8 just before, alone'.padEnd(58)} ${alone.toFixed(0).padStart(6)} req/s\n` +
-          `${'  reportLocation @8 while it ran'.padEnd(58)} ${during.toFixed(0).padStart(6)} req/s, ${slower.toFixed(0)}% slower` +
-          (autovacuum ? ' (autovacuum ran on locations meanwhile)' : ''),
-      );
-      // What the deletes left for vacuum is cleaned up before the next run, untimed, and written
-      // out, so that the next run's ingest alone is not measured during the flush.
+      // What the deletes left for vacuum is cleaned up, untimed, and written out.
       await pool.query('VACUUM ANALYZE locations');
       await pool.query('CHECKPOINT');
     }
-    pacedSlower.sort((a, b) => a - b);
+
+    const batches: number[] = [];
+    const retention = new Retention(pgSql(pool), {
+      days: 6,
+      intervalMs: DAY_MS,
+      onBatch: (ms) => batches.push(ms),
+    });
+    let stored = 0;
+    let stopLoad!: () => void;
+    const load = ingest(
+      key,
+      new Promise<void>((resolve) => {
+        stopLoad = resolve;
+      }),
+      () => stored++,
+    );
+    await sleep(WARM_UP_S * 1000);
+    const turns: { running: boolean; perSecond: number }[] = [];
+    let deleted = 0;
+    let finished = false;
+    for (let turn = 0; turn < MAX_TURNS && !finished; turn++) {
+      const running = TURN_ORDER[turn % TURN_ORDER.length]!;
+      stored = 0;
+      const started = performance.now();
+      const turnOver = sleep(TURN_MS);
+      if (running) {
+        const run = retention.runOnce(new Date(end)).then((result) => {
+          deleted += result.locations;
+        });
+        // A run that ends before its turn has deleted everything old: the last turn is cut there.
+        finished = await Promise.race([run.then(() => true), turnOver.then(() => false)]);
+        if (!finished) await retention.stop();
+      } else {
+        await turnOver;
+      }
+      turns.push({ running, perSecond: stored / ((performance.now() - started) / 1000) });
+    }
+    stopLoad();
+    await load;
+    const mean = (of: typeof turns, running: boolean) => {
+      const rates = of.filter((t) => t.running === running).map((t) => t.perSecond);
+      return rates.reduce((sum, r) => sum + r, 0) / rates.length;
+    };
+    const slower = (of: typeof turns) => (1 - mean(of, true) / mean(of, false)) * 100;
+    // Each complete round (paused, running, running, paused) on its own: how much the figure varies.
+    const rounds: number[] = [];
+    for (let i = 0; i + TURN_ORDER.length <= turns.length; i += TURN_ORDER.length) {
+      rounds.push(slower(turns.slice(i, i + TURN_ORDER.length)));
+    }
+    const paused = mean(turns, false);
+    const working = mean(turns, true);
     console.log(
-      `retention as the server runs it: ingest ${pacedSlower[1]!.toFixed(0)}% slower (median of 3: ` +
-        `${pacedSlower.map((s) => s.toFixed(0)).join('%, ')}%)`,
+      `retention as the server runs it, in turns of ${TURN_MS / 1000} s: ${deleted.toLocaleString('en')} rows, ` +
+        `${batchFigures(batches)}${finished ? '' : ' (not finished)'}\n` +
+        `  turns, reportLocation @8 req/s: ${turns.map((t) => `${t.running ? 'running' : 'paused'} ${t.perSecond.toFixed(0)}`).join(', ')}\n` +
+        `${'  reportLocation @8 while retention was paused'.padEnd(58)} ${paused.toFixed(0).padStart(6)} req/s\n` +
+        `${'  reportLocation @8 while it ran'.padEnd(58)} ${working.toFixed(0).padStart(6)} req/s, ` +
+        `${slower(turns).toFixed(0)}% slower (by round: ${rounds.map((r) => `${r.toFixed(0)}%`).join(', ') || 'no round complete'})`,
     );
   } finally {
     await pool.end();
