@@ -132,9 +132,14 @@ async function time<P>(
     await request(prepared);
     took.push(performance.now() - started);
   }
-  took.sort((a, b) => a - b);
-  const at = (q: number) => took[Math.min(took.length - 1, Math.floor(q * took.length))]!.toFixed(1);
+  const at = quantiles(took);
   console.log(`${label.padEnd(58)} p50 ${at(0.5).padStart(6)} ms   p99 ${at(0.99).padStart(6)} ms`);
+}
+
+/** Durations in ms: their q-quantile, to a tenth of a ms. */
+function quantiles(ms: readonly number[]): (q: number) => string {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
 }
 
 /**
@@ -187,9 +192,8 @@ function ingest(key: string, until: number | Promise<unknown>, onStored?: () => 
 /** Batch durations: count, p50, p99. */
 function batchFigures(batches: number[]): string {
   if (batches.length === 0) return 'no batches';
-  const sorted = [...batches].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
-  return `${sorted.length} batches, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`;
+  const at = quantiles(batches);
+  return `${batches.length} batches, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`;
 }
 
 /** Seconds of ingest before the turns are measured: every device is written to once since the last checkpoint. */

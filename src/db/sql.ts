@@ -1,7 +1,6 @@
 // A minimal SQL runner over either node-postgres or PGlite, for the hot paths
 // (ingest) and the migrator, where Prisma's query builder adds cost or cannot
 // run multi-statement scripts. Everything else goes through Prisma.
-
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import pg from 'pg';
