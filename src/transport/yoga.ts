@@ -35,6 +35,11 @@ export function createGraphQLServer(
     const key = apiKeyFromHeaders(headers);
     return !key && isIntrospectionOnly(params) ? ANONYMOUS : services.apiKeys.authenticate(key);
   };
+  /** What a client sees of an error: its code and message, or "Unexpected error." (logged). */
+  const maskError = (error: unknown) =>
+    toClientError(error, (unexpected) =>
+      logger.error({ err: unexpected }, 'unexpected error in a GraphQL request'),
+    );
   return createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -56,13 +61,7 @@ export function createGraphQLServer(
         (new URL(initial.request.url).pathname === GRAPHQL_SSE_PATH ? 'graphql-sse' : 'sse');
       return createContext(services, principal, transport);
     },
-    maskedErrors: {
-      isDev: false,
-      maskError: (error) =>
-        toClientError(error, (unexpected) =>
-          logger.error({ err: unexpected }, 'unexpected error in a GraphQL request'),
-        ),
-    },
+    maskedErrors: { isDev: false, maskError },
     // Keys travel in headers, never cookies, so any origin may call; CORS_ORIGINS narrows it.
     cors: {
       origin: config.corsOrigins,
@@ -78,7 +77,7 @@ export function createGraphQLServer(
       useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),
       useClientErrorCodes(),
       useRateLimits(rateLimits),
-      useSharedSubscriptionExecution(),
+      useSharedSubscriptionExecution(maskError),
       useGraphQLJsExecute(),
       useGraphQLSSE(services.apiKeys, logger, config.live),
     ],
