@@ -77,6 +77,7 @@ export function createGraphQLServer(
       useCSRFPrevention({ requestHeaders: ['x-api-key', 'authorization', CSRF_HEADER] }),
       useClientErrorCodes(),
       useRateLimits(rateLimits),
+      // The subscribe step: the onSubscribe hooks of the plugins after it do not run.
       useSharedSubscriptionExecution(maskError),
       useGraphQLJsExecute(),
       useGraphQLSSE(services.apiKeys, logger, config.live),
