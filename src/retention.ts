@@ -35,8 +35,9 @@ const DAY_MS = 86_400_000;
  * Retention works at most a twentieth of the time (see RetentionOptions.dutyCycle): deleting
  * a day of 1,000,000 rows takes 24-48 s, and `reportLocation` at 8 connections measured 2%, 3%
  * and 5% slower (three runs) while it ran than in the turns it was paused (the same turns with
- * nothing running measured -1%), npm run bench:history. An earlier method, which read ingest alone just after a
- * checkpoint and so too low, measured 9% and 13% with a tenth and 17-22% with a quarter.
+ * nothing running measured -1%), npm run bench:history. An earlier method, which read ingest
+ * alone just after a checkpoint and so too low, measured 9% and 13% with a tenth and 17-22%
+ * with a quarter.
  */
 const DUTY_CYCLE = 0.05;
 const LOCK = 'gofindme:retention';

@@ -129,8 +129,9 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
-/** A request aborted by its client: not an error to mask (Yoga rethrows it as is too). */
-const isAbortError = (error: unknown) => error instanceof Error && error.name === 'AbortError';
+/** A request aborted or timed out: not an error to mask (Yoga's own test, which it does not export). */
+const isAbortError = (error: unknown) =>
+  error instanceof DOMException && (error.name === 'AbortError' || error.name === 'TimeoutError');
 
 // Documents are compared by identity (Yoga's parser cache reuses them); give each an id.
 const documentIds = new WeakMap<object, number>();
