@@ -67,6 +67,29 @@ const OneDevice = graphql(`
   }
 `);
 
+// The last location asked through fragments and an alias: the page reads it in its own
+// statement only if it sees through them.
+const DevicesThroughFragments = graphql(`
+  query DevicesThroughFragments($first: Int, $after: String) {
+    devices(first: $first, after: $after) {
+      edges {
+        ... on DeviceEdge {
+          node {
+            deviceId
+            ...LastFix
+          }
+        }
+      }
+    }
+  }
+  fragment LastFix on Device {
+    newest: lastLocation {
+      latitude
+      recordedAt
+    }
+  }
+`);
+
 let server: TestServer;
 let owner: TestKey;
 const base = Date.now() - 3600_000;
@@ -147,6 +170,45 @@ describe('devices', () => {
     const rest = await owner.request(Devices, { first: 2, after: pageInfo.endCursor! });
     expect(rest.data!.devices.edges.map((e) => e.node.deviceId)).toEqual(['c']);
     expect(rest.data!.devices.pageInfo.hasNextPage).toBe(false);
+  });
+
+  it('gives each device the same last location whether the page or the device is asked', async () => {
+    const other = await server.key();
+    const fixes = [
+      { deviceId: 'x', latitude: 1, longitude: 0, recordedAt: t(5) },
+      // Two fixes at the same instant: the later report (higher sequence) is the last.
+      { deviceId: 'y', latitude: 2, longitude: 0, recordedAt: t(7) },
+      { deviceId: 'y', latitude: 3, longitude: 0, recordedAt: t(7) },
+      { deviceId: 'y', latitude: 1, longitude: 0, recordedAt: t(6) },
+      { deviceId: 'z', latitude: 4, longitude: 0, recordedAt: t(8) },
+    ];
+    expect((await other.request(Seed, { input: fixes })).errors).toBeUndefined();
+    // z's locations are gone (as after retention): the device stays, without a last location.
+    await server.runtime.db.sql.query(`DELETE FROM locations WHERE group_id = $1::uuid AND device_id = 'z'`, [
+      other.groupId,
+    ]);
+    const expected = { x: 1, y: 3, z: null };
+    for (const id of ['x', 'y', 'z'] as const) {
+      const one = (await other.request(OneDevice, { deviceId: id })).data!.device!;
+      expect(one.lastLocation?.latitude ?? null).toBe(expected[id]);
+    }
+    const plain = await other.request(Devices, {});
+    expect(plain.errors).toBeUndefined();
+    expect(
+      plain.data!.devices.edges.map((e) => [e.node.deviceId, e.node.lastLocation?.latitude ?? null]),
+    ).toEqual(Object.entries(expected));
+    const through = await other.request(DevicesThroughFragments, {
+      first: 2,
+      after: plain.data!.devices.edges[0]!.cursor,
+    });
+    expect(through.errors).toBeUndefined();
+    expect(
+      through.data!.devices.edges.map((e) => [e.node.deviceId, e.node.newest?.latitude ?? null]),
+    ).toEqual([
+      ['y', 3],
+      ['z', null],
+    ]);
+    expect(through.data!.devices.edges[0]!.node.newest!.recordedAt).toBe(t(7));
   });
 
   it('finds one device, or null', async () => {

@@ -19,7 +19,16 @@ export interface Device {
   groupId: string;
   deviceId: string;
   createdAt: Date;
+  /** Its newest location, when read with the device (undefined: not read). */
+  lastLocation?: Location | null;
 }
+
+type DevicePageRow = { device_row_id: string; device_key: string; device_created_at: Date };
+
+/** The newest location (by recordedAt, then sequence) of the device `deviceId` names, in group $1. */
+const LATEST_OF = (deviceId: string) =>
+  `SELECT * FROM locations WHERE group_id = $1::uuid AND device_id = ${deviceId}
+   ORDER BY recorded_at DESC, sequence DESC LIMIT 1`;
 
 type DeviceRow = Prisma.DeviceGetPayload<object>;
 
@@ -70,16 +79,41 @@ export class LocationHistory {
     return rows.map((row) => toLocation(groupId, row));
   }
 
-  async devices(groupId: string, window: PageWindow): Promise<Device[]> {
-    const range: Prisma.StringFilter = {};
-    if (window.after) range.gt = deviceCursor.parse(window.after, 'after');
-    if (window.before) range.lt = deviceCursor.parse(window.before, 'before');
-    const rows = await this.prisma.device.findMany({
-      where: { groupId, deviceId: range },
-      orderBy: { deviceId: window.inverted ? 'desc' : 'asc' },
-      take: window.limit,
+  /**
+   * A page of the group's devices, ordered by deviceId. `withLastLocation` reads each one's
+   * newest location in the same statement (one index probe per device, as latestLocations).
+   */
+  async devices(groupId: string, window: PageWindow, withLastLocation = false): Promise<Device[]> {
+    const params: unknown[] = [groupId];
+    const where = ['d.group_id = $1::uuid'];
+    for (const [token, argument, op] of [
+      [window.after, 'after', '>'],
+      [window.before, 'before', '<'],
+    ] as const) {
+      if (!token) continue;
+      params.push(deviceCursor.parse(token, argument));
+      where.push(`d.device_id ${op} $${params.length}::text`);
+    }
+    params.push(window.limit);
+    const rows = await this.sql.query<LocationRow & DevicePageRow>(
+      `SELECT d.id AS device_row_id, d.device_id AS device_key, d.created_at AS device_created_at
+              ${withLastLocation ? `, ${LOCATION_COLUMNS('l')}` : ''}
+       FROM devices d
+       ${withLastLocation ? `LEFT JOIN LATERAL (${LATEST_OF('d.device_id')}) l ON true` : ''}
+       WHERE ${where.join(' AND ')}
+       ORDER BY d.device_id ${window.inverted ? 'DESC' : 'ASC'} LIMIT $${params.length}::int`,
+      params,
+    );
+    return rows.map((row) => {
+      const device: Device = {
+        id: row.device_row_id,
+        groupId,
+        deviceId: row.device_key,
+        createdAt: row.device_created_at,
+      };
+      if (withLastLocation) device.lastLocation = row.sequence == null ? null : toLocation(groupId, row);
+      return device;
     });
-    return rows.map(fromDeviceRow);
   }
 
   async device(groupId: string, deviceId: string): Promise<Device | null> {
@@ -115,11 +149,7 @@ export class LocationHistory {
   async latestLocations(groupId: string, deviceIds: readonly string[]): Promise<(Location | null)[]> {
     const rows = await this.sql.query<LocationRow>(
       `SELECT ${LOCATION_COLUMNS('l')} FROM unnest($2::text[]) AS d(device_id)
-       CROSS JOIN LATERAL (
-         SELECT * FROM locations
-         WHERE group_id = $1::uuid AND device_id = d.device_id
-         ORDER BY recorded_at DESC, sequence DESC LIMIT 1
-       ) l`,
+       CROSS JOIN LATERAL (${LATEST_OF('d.device_id')}) l`,
       [groupId, deviceIds],
     );
     const byDevice = new Map(rows.map((row) => [row.device_id, toLocation(groupId, row)]));

@@ -4,6 +4,7 @@ import { type Device, deviceCursorOf } from '../locations/history.ts';
 import { checkPageSize, MAX_PAGE_SIZE } from '../paging.ts';
 import { builder } from './builder.ts';
 import { LocationRef } from './location.ts';
+import { maySelect } from './lookahead.ts';
 
 export const DeviceRef = builder.objectRef<Device>('Device');
 
@@ -17,7 +18,8 @@ DeviceRef.implement({
       type: LocationRef,
       nullable: true,
       description: 'The location with the latest `recordedAt`.',
-      resolve: (device, _args, { loaders }) => loaders.lastLocation.load(device.deviceId),
+      resolve: (device, _args, { loaders }) =>
+        device.lastLocation !== undefined ? device.lastLocation : loaders.lastLocation.load(device.deviceId),
     }),
   }),
 });
@@ -28,11 +30,13 @@ builder.queryFields((t) => ({
       type: DeviceRef,
       description: 'Devices of the group, ordered by `deviceId`.',
       authScopes: { scope: 'locations:read' },
-      resolve: (_root, args, { services, principal }) => {
+      resolve: (_root, args, { services, principal }, info) => {
         checkPageSize(args);
+        // A map's first question: every device with its last location, in one statement.
+        const withLastLocation = maySelect(info, ['edges', 'node', 'lastLocation']);
         return resolveCursorConnection<Promise<Device[]>>(
           { args, toCursor: deviceCursorOf, defaultSize: 100, maxSize: MAX_PAGE_SIZE },
-          (window) => services.history.devices(principal.groupId, window),
+          (window) => services.history.devices(principal.groupId, window, withLastLocation),
         );
       },
     },
