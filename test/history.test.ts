@@ -242,6 +242,11 @@ describe('group isolation', () => {
       -45,
     );
     expect((await owner.request(OneDevice, { deviceId: 'a' })).data!.device!.lastLocation!.latitude).toBe(29);
+    // The devices page reads the last location in its own statement: the same there.
+    const page = async (key: TestKey) =>
+      (await key.request(Devices, { first: 1 })).data!.devices.edges[0]!.node.lastLocation!.latitude;
+    expect(await page(other)).toBe(-45);
+    expect(await page(owner)).toBe(29);
   });
 
   it('needs locations:read for history and devices', async () => {
