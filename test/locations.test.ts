@@ -388,6 +388,23 @@ describe('a clientId reused for a different fix', () => {
 });
 
 describe('the one-statement write', () => {
+  // One report as literals: the group, one array per reported column, the count; then the
+  // extension's parameters (a last sequence, a state version, counts, empty arrays).
+  const argsOf = (key: TestKey, text: string, n: number, columns: Record<string, string> = {}) => {
+    const value = (column: string) =>
+      ({
+        device_id: `'{plan-${n}}'`,
+        latitude: "'{52.5}'",
+        longitude: "'{13.4}'",
+        recorded_at: `'{${at(n)}}'`,
+        ...columns,
+      })[column] ?? "'{NULL}'";
+    const count = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    const reported = REPORTED_COLUMNS.map(value);
+    const extension = Array.from({ length: count - 2 - reported.length }, (_, i) => (i < 3 ? "'0'" : "'{}'"));
+    return [`'${key.groupId}'`, ...reported, '1', ...extension].join(', ');
+  };
+
   // A custom plan of this statement costs more to make than the statement takes to run;
   // PostgreSQL keeps making them unless the generic plan is estimated as cheap (see arrayParam).
   it('runs its generic plan, made once per connection, from the sixth report on: with and without geofences', async () => {
@@ -400,27 +417,10 @@ describe('the one-statement write', () => {
       () => {},
     );
     const statements = [fastInsertSql(), ...geofences.statements.map((s) => fastInsertSql(s))];
-    // One report as literals: the group, one array per reported column, the count; then the
-    // extension's parameters (a last sequence, a state version, counts, empty arrays).
-    const value = (column: string, n: number) =>
-      ({
-        device_id: `'{plan-${n}}'`,
-        latitude: "'{52.5}'",
-        longitude: "'{13.4}'",
-        recorded_at: `'{${at(n)}}'`,
-      })[column] ?? "'{NULL}'";
-    const args = (text: string, n: number) => {
-      const count = Math.max(...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-      const reported = REPORTED_COLUMNS.map((column) => value(column, n));
-      const extension = Array.from({ length: count - 2 - reported.length }, (_, i) =>
-        i < 3 ? "'0'" : "'{}'",
-      );
-      return [`'${key.groupId}'`, ...reported, '1', ...extension].join(', ');
-    };
     const plans = await db.sql.transaction(async (tx) => {
       for (const [s, text] of statements.entries()) {
         await tx.exec(`PREPARE plan_test_${s} AS ${text}`);
-        for (let n = 0; n < 7; n++) await tx.exec(`EXECUTE plan_test_${s}(${args(text, n)})`);
+        for (let n = 0; n < 7; n++) await tx.exec(`EXECUTE plan_test_${s}(${argsOf(key, text, n)})`);
       }
       const rows = await tx.query<{ name: string; generic: number; custom: number }>(
         `SELECT name, generic_plans::int AS generic, custom_plans::int AS custom
@@ -430,5 +430,27 @@ describe('the one-statement write', () => {
       return rows;
     });
     expect(plans).toEqual(statements.map((_, s) => ({ name: `plan_test_${s}`, generic: 2, custom: 5 })));
+  });
+
+  // A GraphQL report need not send a clientId; an index entry for such a fix would be paid
+  // at every insert (about a sixth of a batch's time in PostgreSQL) and never read.
+  it('indexes a fix for retries only when it has a clientId, and finds a retry through that index', async () => {
+    const key = await server.key();
+    const { db } = server.runtime;
+    const [index] = await db.sql.query<{ definition: string }>(
+      `SELECT pg_get_indexdef(indexrelid) AS definition FROM pg_index
+       WHERE indrelid = 'locations'::regclass AND indisunique AND NOT indisprimary`,
+    );
+    expect(index?.definition).toMatch(/\(group_id, device_id, client_id\) WHERE \(client_id IS NOT NULL\)$/);
+    const text = fastInsertSql();
+    const plan = await db.sql.transaction(async (tx) => {
+      await tx.exec(`PREPARE probe_test AS ${text}`);
+      const rows = await tx.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN EXECUTE probe_test(${argsOf(key, text, 0, { client_id: "'{retry-1}'" })})`,
+      );
+      await tx.exec('DEALLOCATE probe_test');
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index (Only )?Scan using locations_group_id_device_id_client_id_key on locations/);
   });
 });
