@@ -146,6 +146,19 @@ export function pgliteSql(db: PGlite): Sql {
  */
 export const arrayParam = (n: number, type: string) => `(SELECT $${n}::${type}[])`;
 
+/**
+ * A statement's parameter list, starting with `first`: `param(value, type)` appends a value
+ * and returns its placeholder (`$3::timestamptz`), for statements whose conditions vary.
+ */
+export function sqlParams(...first: unknown[]) {
+  const params = [...first];
+  const param = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  return { params, param };
+}
+
 /** `unnest(…)` of the array parameters `$first`, `$first+1`, … of these types, each read as by arrayParam. */
 export const unnestParams = (first: number, ...types: string[]) =>
   `unnest(${types.map((type, i) => arrayParam(first + i, type)).join(', ')})`;

@@ -1,7 +1,7 @@
 // Geofence events: what they are, how they are stored and read, and how they stream live
 // (a StreamSource with its own dense, commit-ordered per-group sequence).
 import { geofenceEventCursor, geofenceEventIdToken } from '../cursors.ts';
-import type { SqlClient } from '../db/sql.ts';
+import { type SqlClient, sqlParams } from '../db/sql.ts';
 import { AppError } from '../errors.ts';
 import { deviceIdError, isUuid } from '../ids.ts';
 import type { StreamSource } from '../live/streams.ts';
@@ -143,12 +143,8 @@ export async function readEvents(
   limit: number,
   direction: 'ASC' | 'DESC',
 ): Promise<GeofenceEvent[]> {
-  const params: unknown[] = [groupId];
+  const { params, param } = sqlParams(groupId);
   const where = ['e.group_id = $1::uuid'];
-  const param = (value: unknown, type: string) => {
-    params.push(value);
-    return `$${params.length}::${type}`;
-  };
   if (filter.deviceId != null) where.push(`e.device_id = ${param(filter.deviceId, 'text')}`);
   if (filter.geofenceId != null) where.push(`e.geofence_id = ${param(filter.geofenceId, 'uuid')}`);
   if (filter.from) where.push(`e.occurred_at >= ${param(filter.from.toISOString(), 'timestamptz')}`);

@@ -1,7 +1,7 @@
 // Reading stored locations: history pages and the devices of a group.
 
 import { deviceCursor, historyCursor } from '../cursors.ts';
-import type { Sql } from '../db/sql.ts';
+import { type Sql, sqlParams } from '../db/sql.ts';
 import { InputError } from '../errors.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { checkDeviceId } from '../ids.ts';
@@ -50,12 +50,8 @@ export class LocationHistory {
     if (filter.deviceId != null) checkDeviceId(filter.deviceId, ['deviceId']);
     if (filter.from && filter.to && filter.from > filter.to)
       throw InputError.at(['from'], 'must not be after `to`');
-    const params: unknown[] = [groupId];
+    const { params, param } = sqlParams(groupId);
     const where = ['l.group_id = $1::uuid'];
-    const param = (value: unknown, type: string) => {
-      params.push(value);
-      return `$${params.length}::${type}`;
-    };
     if (filter.deviceId != null) where.push(`l.device_id = ${param(filter.deviceId, 'text')}`);
     if (filter.from) where.push(`l.recorded_at >= ${param(filter.from.toISOString(), 'timestamptz')}`);
     if (filter.to) where.push(`l.recorded_at <= ${param(filter.to.toISOString(), 'timestamptz')}`);
@@ -84,24 +80,21 @@ export class LocationHistory {
    * newest location in the same statement (one index probe per device, as latestLocations).
    */
   async devices(groupId: string, window: PageWindow, withLastLocation = false): Promise<Device[]> {
-    const params: unknown[] = [groupId];
+    const { params, param } = sqlParams(groupId);
     const where = ['d.group_id = $1::uuid'];
     for (const [token, argument, op] of [
       [window.after, 'after', '>'],
       [window.before, 'before', '<'],
     ] as const) {
-      if (!token) continue;
-      params.push(deviceCursor.parse(token, argument));
-      where.push(`d.device_id ${op} $${params.length}::text`);
+      if (token) where.push(`d.device_id ${op} ${param(deviceCursor.parse(token, argument), 'text')}`);
     }
-    params.push(window.limit);
     const rows = await this.sql.query<LocationRow & DevicePageRow>(
       `SELECT d.id AS device_row_id, d.device_id AS device_key, d.created_at AS device_created_at
               ${withLastLocation ? `, ${LOCATION_COLUMNS('l')}` : ''}
        FROM devices d
        ${withLastLocation ? `LEFT JOIN LATERAL (${LATEST_OF('d.device_id')}) l ON true` : ''}
        WHERE ${where.join(' AND ')}
-       ORDER BY d.device_id ${window.inverted ? 'DESC' : 'ASC'} LIMIT $${params.length}::int`,
+       ORDER BY d.device_id ${window.inverted ? 'DESC' : 'ASC'} LIMIT ${param(window.limit, 'int')}`,
       params,
     );
     return rows.map((row) => {
