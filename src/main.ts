@@ -27,6 +27,13 @@ async function main(): Promise<void> {
   const demoKey = await bootstrapDemo(runtime);
   const app = createApp({ runtime, logger, config });
   const address = await app.start(config.port, config.host);
+  // Listening for SIGTERM/SIGINT before the line that says it is ready: a signal sent the
+  // moment that line appears stops the server gracefully instead of killing it.
+  stopOnSignals(logger, config.shutdownTimeoutMs, async () => {
+    await app.stop();
+    // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.
+    await runtime.close();
+  });
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const url = `http://${shownHost}:${address.port}/graphql`;
   void runtime.db
@@ -46,12 +53,6 @@ async function main(): Promise<void> {
     `GoFindMe is listening on ${url} (database: ${databaseShown}; PubSub: ${pubsubShown})`,
   );
   if (demoKey) process.stdout.write(`${demoBanner(demoKey, url)}\n`);
-
-  stopOnSignals(logger, config.shutdownTimeoutMs, async () => {
-    await app.stop();
-    // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.
-    await runtime.close();
-  });
 }
 
 /** host:port/path of a URL, without its credentials. */

@@ -11,6 +11,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const runtime = await openRuntime(config, logger);
   runtime.jobs.webhookWorker.start();
+  // Before the line that says it runs, so that a SIGTERM sent the moment it appears is graceful.
+  stopOnSignals(logger, config.shutdownTimeoutMs, () => runtime.close());
   logger.info(
     {
       database: runtime.db.kind,
@@ -19,8 +21,6 @@ async function main(): Promise<void> {
     },
     'GoFindMe webhook worker is running',
   );
-
-  stopOnSignals(logger, config.shutdownTimeoutMs, () => runtime.close());
 }
 
 main().catch(exitOnStartFailure('GoFindMe worker'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConfigError, DEFAULTS, loadConfig } from '../src/config.ts';
-import { exitOf, startServerProcess } from './helpers/processes.ts';
+import { exitOf, sigtermAt, startServerProcess } from './helpers/processes.ts';
 import { subscribe } from './helpers/subscriptions.ts';
 
 const graphqlAt = (url: string, key: string, query: string) =>
@@ -162,6 +162,20 @@ describe('the embedded database across restarts', { timeout: 180_000 }, () => {
 });
 
 describe('shutdown', { timeout: 120_000 }, () => {
+  it.each([
+    ['the server', 'main', 'GoFindMe is listening on'],
+    ['npm run worker', 'worker', 'GoFindMe webhook worker is running'],
+  ])('%s stops gracefully on a SIGTERM sent the moment it says it runs', async (_, program, line) => {
+    const { code, output } = await exitOf([program], {
+      ...{ DATABASE_URL: '', DATA_DIR: 'memory://', REDIS_URL: '', LOG_LEVEL: 'info' },
+      ...{ HOST: '127.0.0.1', PORT: '0' },
+      ...sigtermAt(line),
+    });
+    expect(output).toContain(line);
+    expect(output).toContain('"msg":"stopped"');
+    expect(code, output).toBe(0);
+  });
+
   it('finishes a report in flight, tells live subscribers to resume elsewhere, closes WebSockets with 1001 and exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gofindme-shutdown-'));
     try {

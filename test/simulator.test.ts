@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from './gql/index.ts';
-import { startSimulatorProcess } from './helpers/processes.ts';
+import { exitOf, sigtermAt, startSimulatorProcess } from './helpers/processes.ts';
 import { startTestServer, type TestKey, type TestServer } from './helpers/server.ts';
 
 const Tracks = graphql(`
@@ -236,6 +236,20 @@ describe('npm run simulate', () => {
     const refused = startSimulatorProcess(['--key', writer.key, '--url', server.url, '--geofences', '2']);
     expect(await refused.exited).toBe(1);
     expect(refused.output()).toContain('lacks the geofences:manage scope that --geofences needs');
+  });
+
+  it.each([
+    ['it names its geofences', '^Geofences: '],
+    ['it starts moving the devices', '^Simulating '],
+  ])('stops cleanly on a SIGTERM sent the moment %s', async (_, line) => {
+    const key = await server.key();
+    const { code, output } = await exitOf(
+      ['simulate', '--url', server.url, '--devices', '3', '--interval', '200ms', '--geofences', '1'],
+      { GOFINDME_KEY: key.key, ...sigtermAt(line) },
+    );
+    expect(output).toMatch(new RegExp(line, 'm'));
+    expect(output).toContain('Stopped.');
+    expect(code, output).toBe(0);
   });
 
   it('takes the key from GOFINDME_KEY, and a second run goes on from where each device was', async () => {

@@ -167,6 +167,22 @@ async function main(): Promise<void> {
   } catch (error) {
     exit(2, `${(error as Error).message}\n\n${USAGE}`);
   }
+  // Listening for SIGTERM/SIGINT before anything is printed: a signal that arrives the moment
+  // a line says what runs must stop it cleanly, not kill it. Until the devices move there is
+  // nothing to send (a queue file keeps what it holds for the next run).
+  let stop = async (): Promise<void> => {
+    process.stdout.write('Stopped.\n');
+    process.exit(0);
+  };
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    void stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
   const counts = { made: 0, stored: 0, errors: 0 };
   let lastError: string | undefined;
   let client: GoFindMeClient;
@@ -248,10 +264,7 @@ async function main(): Promise<void> {
   const ticker = setInterval(tick, settings.intervalMs);
   const progressTimer = setInterval(progress, settings.progressMs);
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  stop = async () => {
     clearInterval(ticker);
     clearInterval(progressTimer);
     if (reporter.pending > 0) {
@@ -274,8 +287,6 @@ async function main(): Promise<void> {
     process.stdout.write('Stopped.\n');
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
 }
 
 const LastPositions = graphql(`

@@ -129,6 +129,18 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<S
   };
 }
 
+/**
+ * Environment that sends a program SIGTERM the moment it writes output matching `pattern`
+ * (a regular expression; see sigtermAt.cjs): the worst moment to stop it.
+ */
+export function sigtermAt(pattern: string): Record<string, string> {
+  const preload = path.join(ROOT, 'test/helpers/sigtermAt.cjs');
+  return {
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${preload}`.trim(),
+    SIGTERM_AT: pattern,
+  };
+}
+
 export async function exitOf(
   args: string[],
   env: Record<string, string>,
