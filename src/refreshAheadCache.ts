@@ -48,6 +48,11 @@ export class RefreshAheadCache<K extends {}, V extends {}> {
     return Promise.resolve(value);
   }
 
+  /** The key's value if it is in the cache, without loading or refreshing it. */
+  peek(key: K): V | undefined {
+    return this.#values.get(key);
+  }
+
   /** Forgets a key: its next use loads it, and a load of it under way is not stored. */
   delete(key: K): void {
     this.#values.delete(key);

@@ -576,6 +576,55 @@ describe('events', () => {
 });
 
 describe('several writers (instances) of one group', () => {
+  /** A writer on the same database with its own memory, as another instance has, and its geofence cache. */
+  function otherInstance() {
+    const { db } = server.runtime;
+    const cache = new GeofenceCache(db.prisma);
+    const rules = { exitMarginMeters: 15, maxAccuracyMeters: 100 };
+    return {
+      cache,
+      writer: new LocationWriter(
+        db.sql,
+        () => {},
+        geofenceWrites(db.sql, cache, rules, () => {}),
+      ),
+    };
+  }
+  const reportOf = (deviceId: string, metres: number, seconds: number): LocationReport => ({
+    deviceId,
+    latitude: north(metres),
+    longitude: 13,
+    accuracy: 5,
+    altitude: null,
+    speed: null,
+    heading: null,
+    battery: null,
+    recordedAt: new Date(at(seconds)),
+    clientId: null,
+  });
+  const timeline = async (key: TestKey) =>
+    (await events(key)).map((e) => `${e.type}@${(Date.parse(e.occurredAt) - HOUR_AGO) / 1000}`);
+
+  it('counts a geofence from an instance’s next report, whether it has not loaded the group’s set yet or holds it without that geofence', async () => {
+    const other = otherInstance();
+    // A group whose geofences the other instance has not loaded: its first report there does
+    // not wait for them, and still enters the geofence.
+    const unknown = await server.key();
+    await createGeofence(unknown, { input: { name: 'Depot', circle: DEPOT } });
+    await other.writer.write(unknown.groupId, [reportOf('van', 0, 0)]);
+    // A group it holds with no geofence; then one is created elsewhere and the announcement
+    // never reaches it (its cached set would be served for another minute).
+    const stale = await server.key();
+    await other.writer.write(stale.groupId, [reportOf('van', 1000, 0)]);
+    await expect.poll(() => other.cache.peek(stale.groupId)?.size).toBe(0);
+    await createGeofence(stale, { input: { name: 'Depot', circle: DEPOT } });
+    expect(other.cache.peek(stale.groupId)?.size).toBe(0);
+    await other.writer.write(stale.groupId, [reportOf('van', 0, 10)]);
+    await other.writer.write(stale.groupId, [reportOf('van', 1000, 20)]);
+    expect(await timeline(unknown)).toEqual(['ENTER@0']);
+    expect(await timeline(stale)).toEqual(['ENTER@10', 'EXIT@20']);
+  });
+
   it('each sees what the others stored: one device written through two writers alternately gets every crossing once', async () => {
     const key = await server.key();
     await createGeofence(key, { input: { name: 'Depot', circle: DEPOT, dwellSeconds: 30 } });

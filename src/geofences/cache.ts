@@ -25,6 +25,11 @@ export class GeofenceCache {
     return (await this.sets.get(groupId))!;
   }
 
+  /** The group's geofences if they are loaded, without waiting for a load. */
+  peek(groupId: string): GeofenceSet | undefined {
+    return this.sets.peek(groupId);
+  }
+
   /** The group's geofences changed: load them again on next use. */
   invalidate(groupId: string): void {
     this.sets.delete(groupId);

@@ -67,8 +67,19 @@ export function geofenceWrites(
   }
 
   return {
-    applies: async (groupId) => (await cache.get(groupId)).size > 0,
-    statements: [QUIET, CHANGES],
+    known(groupId) {
+      const set = cache.peek(groupId);
+      if (set) return set.size > 0;
+      // Loaded for the group's next reports; this one's statement checks for itself.
+      cache.get(groupId).catch(() => {});
+      return undefined;
+    },
+    async applies(groupId, reload = false) {
+      if (reload) cache.invalidate(groupId);
+      return (await cache.get(groupId)).size > 0;
+    },
+    statements: [QUIET, CHANGES, NONE],
+    idle: NONE.name,
 
     async plan(groupId, reports) {
       const set = await cache.get(groupId);
@@ -170,6 +181,21 @@ async function readStates(sql: Sql, groupId: string, deviceIds: string[]): Promi
 // fix's position in the batch, occurredAt); p+9..p+12: states entered or changed;
 // p+13..p+14: states left.
 const unchanged = (p: number) => `last_sequence = $${p}::bigint AND state_version = $${p + 1}::bigint`;
+
+/**
+ * A group without geofences, as far as this instance knows (or it does not know yet): the
+ * plain statement, which writes only if the group has none (one index probe), so that a
+ * report need not wait for the group's geofences to be loaded, and a geofence created on
+ * another instance counts from the next report even if its announcement was lost.
+ */
+const NONE: StatementExtension = {
+  name: 'geofences_none',
+  guard: () => 'NOT EXISTS (SELECT 1 FROM geofences f WHERE f.group_id = $1::uuid)',
+  set: () => '',
+  returning: () => '',
+  ctes: () => '',
+  columns: () => [],
+};
 
 /** Fixes that change no state: only the guard (the common case: a small addition to the plain statement). */
 const QUIET: StatementExtension = {

@@ -27,7 +27,10 @@
 // An extension (geofences) adds its own rows to the same statement: it plans them from
 // what it knows of the group as of a last sequence, and the statement writes nothing
 // unless the group is still there (its guard); otherwise the write takes the locked
-// path, where the extension reads what it needs under the lock.
+// path, where the extension reads what it needs under the lock. In a group where the
+// extension has no work as far as this instance knows, or where it does not know yet (the
+// group's first report here), the statement checks that itself and writes only if so:
+// a report does not wait for the extension to find out.
 import type { Sql, SqlClient } from '../db/sql.ts';
 import { notFound } from '../errors.ts';
 import { isUuid } from '../ids.ts';
@@ -76,9 +79,20 @@ class RetryAlone extends Error {}
  * rows and the new locations after they are inserted, before COMMIT.
  */
 export interface WriteExtension {
-  applies(groupId: string): Promise<boolean>;
+  /**
+   * Whether the extension has work in the group, when known without waiting: true, false
+   * (none as far as this instance knows), or undefined (not known yet; finding out has begun).
+   */
+  known(groupId: string): boolean | undefined;
+  /** Whether the extension has work in the group; `reload`: what this instance knew is stale. */
+  applies(groupId: string, reload?: boolean): Promise<boolean>;
   /** The statements a plan may choose (each prepared once). */
   readonly statements: readonly StatementExtension[];
+  /**
+   * The statement (one of `statements`, without parameters) for a group where the extension
+   * has no work as far as this instance knows: its guard writes nothing unless that holds.
+   */
+  readonly idle: string;
   plan(groupId: string, reports: readonly LocationReport[]): Promise<WritePlan | undefined>;
   read(groupId: string, reports: readonly LocationReport[]): string;
   run(
@@ -248,12 +262,20 @@ export class LocationWriter {
         ),
       );
     };
-    // A group with an extension's work (geofences): one statement if the extension can
-    // plan it, else the locked path.
-    const extend = this.extension && (await this.extension.applies(groupId)) ? this.extension : undefined;
+    // A group where the extension (geofences) has work: one statement if the extension can
+    // plan it, else the locked path. Where it has none as far as this instance knows, or
+    // does not know yet: the statement that writes only if it has none. When that wrote
+    // nothing, a report was stored before (a retry) or the extension has work after all:
+    // the locked path, with the extension if it has.
+    const known = this.extension?.known(groupId);
+    let extend = known === true ? this.extension : undefined;
     const plan = extend ? await extend.plan(groupId, unique) : undefined;
-    let result = extend && !plan ? undefined : await this.storeFast(groupId, unique, verify, plan);
-    if (!result) {
+    const idle = this.extension && !extend ? { statement: this.extension.idle, params: [] } : undefined;
+    let result = extend && !plan ? undefined : await this.storeFast(groupId, unique, verify, plan ?? idle);
+    if (typeof result !== 'object') {
+      // Refused by the guard although this instance knew of no work: what it knew is stale.
+      const reload = known === false && result === 'refused';
+      if (idle) extend = (await this.extension!.applies(groupId, reload)) ? this.extension : undefined;
       extend?.forget(groupId);
       result = await this.storeSafely(groupId, unique, verify, extend);
     }
@@ -270,15 +292,15 @@ export class LocationWriter {
   }
 
   /**
-   * One round trip; undefined when some report was stored before, or the extension's
-   * plan no longer holds (then nothing was written).
+   * One round trip. Nothing is written when some report was stored before ('stored before')
+   * or the extension's guard refuses, its plan no longer holding ('refused').
    */
   private async storeFast(
     groupId: string,
     reports: readonly LocationReport[],
     verify: (existing: ReadonlyMap<number, Location>) => void,
-    plan?: WritePlan,
-  ): Promise<Stored | undefined> {
+    plan?: WritePlan | { statement: string; params: unknown[]; committed?: undefined },
+  ): Promise<Stored | 'stored before' | 'refused'> {
     let rows: StoredRow[];
     try {
       rows = plan
@@ -294,19 +316,20 @@ export class LocationWriter {
           );
     } catch (error) {
       // A concurrent writer stored the same clientId after our snapshot was taken.
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return undefined;
+      if ((error as { code?: string }).code === UNIQUE_VIOLATION) return 'stored before';
       throw error;
     }
     if (rows.length !== reports.length || rows.some((row) => !row.fresh)) {
-      verify(existingOf(groupId, rows));
-      return undefined;
+      const existing = existingOf(groupId, rows);
+      verify(existing);
+      return existing.size > 0 ? 'stored before' : 'refused';
     }
     const sorted = rows.sort((a, b) => Number(a.ord) - Number(b.ord));
     const stored = sorted.map((row) => ({
       fresh: true,
       location: fromReport(groupId, reports[Number(row.ord) - 1]!, row),
     }));
-    const after = plan?.committed(
+    const after = plan?.committed?.(
       stored.map((s) => s.location),
       sorted[0]!,
     );
