@@ -27,8 +27,8 @@ async function main(): Promise<void> {
   const demoKey = await bootstrapDemo(runtime);
   const app = createApp({ runtime, logger, config });
   const address = await app.start(config.port, config.host);
-  // Listening for SIGTERM/SIGINT before the line that says it is ready: a signal sent the
-  // moment that line appears stops the server gracefully instead of killing it.
+  // Listening for SIGTERM/SIGINT before the line that says it is ready, so that a signal sent
+  // the moment that line appears runs this stop (with no listener, Node dies of the signal).
   stopOnSignals(logger, config.shutdownTimeoutMs, async () => {
     await app.stop();
     // The webhook worker finishes what it is sending (or hands it back), then Redis and the database close.

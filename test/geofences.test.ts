@@ -629,32 +629,9 @@ describe('several writers (instances) of one group', () => {
     const key = await server.key();
     await createGeofence(key, { input: { name: 'Depot', circle: DEPOT, dwellSeconds: 30 } });
     // A second writer on the same database, with its own memory: as another instance has.
-    const { db } = server.runtime;
-    const other = new LocationWriter(
-      db.sql,
-      () => {},
-      geofenceWrites(
-        db.sql,
-        new GeofenceCache(db.prisma),
-        { exitMarginMeters: 15, maxAccuracyMeters: 100 },
-        () => {},
-      ),
-    );
+    const other = otherInstance();
     const viaOther = (metres: number, seconds: number) =>
-      other.write(key.groupId, [
-        {
-          deviceId: 'van',
-          latitude: north(metres),
-          longitude: 13,
-          accuracy: 5,
-          altitude: null,
-          speed: null,
-          heading: null,
-          battery: null,
-          recordedAt: new Date(at(seconds)),
-          clientId: null,
-        } satisfies LocationReport,
-      ]);
+      other.writer.write(key.groupId, [reportOf('van', metres, seconds)]);
     // In, out, in, out… alternating between the server and the other writer; then a DWELL
     // that only the server's fix can see is due, and a late fix through the other.
     for (let i = 0; i < 8; i++) {
@@ -666,9 +643,7 @@ describe('several writers (instances) of one group', () => {
     await report(key, [fix('van', 0, 140)]); // DWELL (40 s inside)
     await viaOther(1000, 120); // late: nothing
     await report(key, [fix('van', 0, 150)]); // still inside: nothing
-    expect(
-      (await events(key)).map((e) => `${e.type}@${(Date.parse(e.occurredAt) - HOUR_AGO) / 1000}`),
-    ).toEqual([
+    expect(await timeline(key)).toEqual([
       'ENTER@0',
       'EXIT@10',
       'ENTER@20',
