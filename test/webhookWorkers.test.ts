@@ -76,20 +76,21 @@ describe('one worker, several endpoints', () => {
     const slow = await startReceiver();
     const fast = await startReceiver();
     try {
-      slow.reply = () => ({ status: 200, delayMs: 2000 });
+      // The slow endpoint holds each request 10 s: its 40 deliveries are ten rounds of four.
+      slow.reply = () => ({ status: 200, delayMs: 10_000 });
       const key = await server.key();
       await createWebhook(key, slow.url, ['slow']);
       await createWebhook(key, fast.url, ['fast']);
-      await report(key, 40, 'slow'); // ten rounds of 2 s at 4 at a time
+      await report(key, 40, 'slow');
       await slow.waitFor(4);
-      const started = Date.now();
       await report(key, 100, 'fast');
       await fast.waitFor(100);
-      expect(Date.now() - started).toBeLessThan(1500); // not behind the slow endpoint's 20 s of work
+      // All 100 went while the slow endpoint's first four were still held: none waited behind them
+      // (however long that took on this machine; no clock in the assertion).
+      expect(slow.requests).toHaveLength(4);
       expect(slow.maxConcurrent).toBe(4);
       expect(fast.maxConcurrent).toBeLessThanOrEqual(4);
       expect(new Set(fast.requests.map((r) => r.remotePort)).size).toBeLessThanOrEqual(4); // kept alive
-      expect(slow.requests.length).toBeLessThanOrEqual(8);
     } finally {
       await server.stop();
       await slow.close();
