@@ -316,16 +316,7 @@ async function warmUp(servers: Server[], keys: string[]): Promise<void> {
     closers.push(await (sse ? sseSubscriber : wsSubscriber)(server.url, keys[j % G]!, () => {}));
   }
   for (let i = 0; i < 20; i++) {
-    await fetch(`${servers[i % servers.length]!.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': keys[i % G]! },
-      body: JSON.stringify({
-        query: 'mutation($i: LocationInput!) { reportLocation(input: $i) { cursor } }',
-        variables: {
-          i: { deviceId: 'warm-up', latitude: 0, longitude: 0, recordedAt: new Date().toISOString() },
-        },
-      }),
-    }).then((r) => r.text());
+    await report(servers[i % servers.length]!, keys[i % G]!, `warm-up-${Date.now()}-${i}`, i);
   }
   await new Promise((r) => setTimeout(r, 500));
   for (const close of closers) close();
