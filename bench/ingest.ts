@@ -4,11 +4,14 @@
 // embedded database and on PostgreSQL, and prints requests/s, locations/s and latency.
 //
 //   npm run bench:ingest -- [--db embedded|postgres|both] [--duration 10] [--runs 3] [--only graphql|apps|all]
-//                           [--geofences 10000]
+//                           [--geofences 10000] [--sql-ceiling]
 //
 // --geofences N also runs every scenario for a second group that has N geofences (circles
 // and polygons spread over the area the fixes fall in), alternating run by run with the
 // group without, and prints both and their ratio.
+//
+// --sql-ceiling (PostgreSQL only) then measures what PostgreSQL itself takes for the batch
+// path, with no server in between: see sqlCeiling below.
 //
 // PostgreSQL comes from BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 // a throw-away database is created next to it and dropped afterwards. The server logs at
@@ -19,6 +22,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { cli, startServer, stopServer, withThrowawayDatabase } from './harness.ts';
 
 const { values } = parseArgs({
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '4610' },
     only: { type: 'string', default: 'all' },
     geofences: { type: 'string', default: '0' },
+    'sql-ceiling': { type: 'boolean', default: false },
   },
 });
 const geofenceCount = Number(values.geofences);
@@ -341,6 +346,97 @@ async function benchDatabase(label: string, env: NodeJS.ProcessEnv): Promise<voi
   }
 }
 
+/**
+ * PostgreSQL's own ceiling for batches of 100 fixes, from `pg` in this process with no server
+ * in between: 8 connections, each inserting 100 rows per statement from arrays (`unnest`, as
+ * the location writer does), with sequences handed out ahead so the connections never wait
+ * for each other (the server's writer takes the group's row lock for them). Three tables:
+ * `locations` as it is (primary key, the two history indexes, the partial clientId index,
+ * the retention BRIN index, the device foreign key; every fix has a clientId, as the
+ * batches above), a copy with only the primary key, and a copy with no index at all.
+ */
+async function sqlCeiling(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const {
+    rows: [group],
+  } = await admin.query<{ id: string }>(`INSERT INTO groups (name) VALUES ('sql-ceiling') RETURNING id`);
+  await admin.query(
+    `INSERT INTO devices (group_id, device_id) SELECT $1, 'device-' || i FROM generate_series(0, 999) i`,
+    [group!.id],
+  );
+  await admin.query('CREATE TABLE locations_primary_key (LIKE locations INCLUDING DEFAULTS)');
+  await admin.query('ALTER TABLE locations_primary_key ADD PRIMARY KEY (group_id, sequence)');
+  await admin.query('CREATE TABLE locations_no_index (LIKE locations INCLUDING DEFAULTS)');
+  const tables = [
+    ['locations as it is', 'locations'],
+    ['primary key only', 'locations_primary_key'],
+    ['no index', 'locations_no_index'],
+  ] as const;
+  const connections = 8;
+  const next = Array.from({ length: connections }, (_, c) => (c + 1) * 1e12);
+  const clients = await Promise.all(
+    next.map(async () => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      return client;
+    }),
+  );
+  const measureTable = async (table: string): Promise<number> => {
+    const end = Date.now() + duration * 1000;
+    let rows = 0;
+    await Promise.all(
+      clients.map(async (client, c) => {
+        while (Date.now() < end) {
+          const batch = fixes(100);
+          await client.query(
+            `INSERT INTO ${table} (group_id, sequence, device_id, latitude, longitude, accuracy, speed,
+               heading, battery, recorded_at, client_id)
+             SELECT $1, * FROM unnest($2::int8[], $3::text[], $4::float8[], $5::float8[], $6::float8[],
+               $7::float8[], $8::float8[], $9::float8[], $10::timestamptz[], $11::text[])`,
+            [
+              group!.id,
+              batch.map(() => next[c]!++),
+              batch.map((f) => f.deviceId),
+              batch.map((f) => f.latitude),
+              batch.map((f) => f.longitude),
+              batch.map((f) => f.accuracy),
+              batch.map((f) => f.speed),
+              batch.map((f) => f.heading),
+              batch.map((f) => f.battery),
+              batch.map((f) => f.recordedAt),
+              batch.map((f) => f.clientId),
+            ],
+          );
+          rows += batch.length;
+        }
+      }),
+    );
+    return rows / duration;
+  };
+  try {
+    const figures = new Map<string, number[]>(tables.map(([, table]) => [table, []]));
+    // Run by run in turns, so that all three see the same machine.
+    for (let i = 0; i < runs; i++) {
+      for (const [, table] of tables) figures.get(table)!.push(await measureTable(table));
+    }
+    for (const [label, table] of tables) {
+      const perRun = figures.get(table)!;
+      console.log(
+        [
+          'SQL only'.padEnd(10),
+          `INSERT x100 @${connections}, ${label}`.padEnd(44),
+          `${median(perRun).toFixed(0).padStart(8)} locations/s`,
+          `(runs: ${perRun.map((n) => n.toFixed(0)).join(', ')})`,
+        ].join('  '),
+      );
+    }
+  } finally {
+    await Promise.all(clients.map((client) => client.end()));
+    await admin.end();
+  }
+}
+
 console.log(`GoFindMe ingest benchmark: ${duration} s per run, median of ${runs} runs\n`);
 if (values.db === 'embedded' || values.db === 'both') {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gofindme-bench-'));
@@ -351,7 +447,8 @@ if (values.db === 'embedded' || values.db === 'both') {
   }
 }
 if (values.db === 'postgres' || values.db === 'both') {
-  await withThrowawayDatabase('gofindme_bench', (url) =>
-    benchDatabase('postgres', { ...process.env, DATABASE_URL: url }),
-  );
+  await withThrowawayDatabase('gofindme_bench', async (url) => {
+    await benchDatabase('postgres', { ...process.env, DATABASE_URL: url });
+    if (values['sql-ceiling']) await sqlCeiling(url);
+  });
 }
